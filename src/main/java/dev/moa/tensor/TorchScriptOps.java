@@ -1,0 +1,150 @@
+package dev.moa.tensor;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.TorchScriptBridge;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * {@link Ops} on libtorch's native kernels ({@code scaled_dot_product_attention}, {@code group_norm},
+ * {@code silu}, {@code to}), reached through a TorchScript module whose source is written here in Java
+ * and loaded from memory; no Python involved. Methods run with autograd enabled, so their results take
+ * part in backward passes like any other op (java-stack.md section 5).
+ */
+public final class TorchScriptOps implements Ops {
+
+    private static final String CLASS = "MoaOps";
+
+    /** TorchScript source of the methods, in the serialized-code dialect. */
+    private static final String METHODS = ""
+            + "  def sdpa(self: __torch__." + CLASS + ",\n    q: Tensor,\n    k: Tensor,\n    v: Tensor,\n"
+            + "    causal: bool,\n    scale: float) -> Tensor:\n"
+            + "    return torch.scaled_dot_product_attention(q, k, v, None, 0., causal, scale=scale)\n"
+            + "  def group_norm(self: __torch__." + CLASS + ",\n    x: Tensor,\n    groups: int,\n    w: Tensor,\n"
+            + "    b: Tensor,\n    eps: float) -> Tensor:\n"
+            + "    return torch.group_norm(x, groups, w, b, eps, False)\n"
+            + "  def silu(self: __torch__." + CLASS + ",\n    x: Tensor) -> Tensor:\n"
+            + "    return torch.silu(x)\n"
+            + "  def to_dtype(self: __torch__." + CLASS + ",\n    x: Tensor,\n    dtype: int) -> Tensor:\n"
+            + "    return torch.to(x, dtype)\n";
+
+    private static volatile TorchScriptOps instance;
+
+    private final PtSymbolBlock module;
+
+    private TorchScriptOps(PtSymbolBlock module) {
+        this.module = module;
+    }
+
+    /** Loads the module once per process. */
+    public static TorchScriptOps instance() {
+        TorchScriptOps o = instance;
+        if (o == null) {
+            synchronized (TorchScriptOps.class) {
+                if (instance == null) {
+                    instance = new TorchScriptOps(load());
+                }
+                o = instance;
+            }
+        }
+        return o;
+    }
+
+    private static PtSymbolBlock load() {
+        // a manager of its own that is never closed: the module lives as long as the process
+        NDManager m = Engine.getEngine("PyTorch").newBaseManager();
+        try {
+            return JniUtils.loadModule((PtNDManager) m, new ByteArrayInputStream(archive()), true, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the TorchScript ops module", e);
+        }
+    }
+
+    /** The TorchScript zip: data.pkl (the pickled module object), code, constants, version. */
+    static byte[] archive() throws IOException {
+        String code = "class " + CLASS + "(Module):\n  __parameters__ = []\n  __buffers__ = []\n  training : bool\n"
+                + METHODS;
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(bos)) {
+            putStored(z, "archive/data.pkl", modulePickle());
+            putStored(z, "archive/code/__torch__.py", code.getBytes(StandardCharsets.UTF_8));
+            putStored(z, "archive/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
+            putStored(z, "archive/version", "6\n".getBytes(StandardCharsets.UTF_8));
+        }
+        return bos.toByteArray();
+    }
+
+    /** Protocol-2 pickle of {@code __torch__.MoaOps} with {@code training=True}. */
+    private static byte[] modulePickle() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(0x80);
+        b.write(2);
+        b.writeBytes(("c__torch__\n" + CLASS + "\n").getBytes(StandardCharsets.UTF_8));
+        b.write(')');
+        b.write(0x81);
+        b.write('}');
+        b.write('(');
+        b.write('X');
+        b.writeBytes(new byte[] {8, 0, 0, 0});
+        b.writeBytes("training".getBytes(StandardCharsets.UTF_8));
+        b.write(0x88);
+        b.write('u');
+        b.write('b');
+        b.write('.');
+        return b.toByteArray();
+    }
+
+    private static void putStored(ZipOutputStream z, String name, byte[] data) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(data.length);
+        e.setCompressedSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        e.setCrc(crc.getValue());
+        z.putNextEntry(e);
+        z.write(data);
+        z.closeEntry();
+    }
+
+    private NDArray call(String method, NDArray first, Object... args) {
+        return TorchScriptBridge.call(module, method, (PtNDManager) first.getManager(), args);
+    }
+
+    @Override
+    public NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
+        return call("group_norm", x, (PtNDArray) x, groups, (PtNDArray) gamma, (PtNDArray) beta, eps);
+    }
+
+    @Override
+    public NDArray silu(NDArray x) {
+        return call("silu", x, (PtNDArray) x);
+    }
+
+    @Override
+    public NDArray attention(NDArray q, NDArray k, NDArray v, double scale, boolean causal) {
+        return call("sdpa", q, (PtNDArray) q, (PtNDArray) k, (PtNDArray) v, causal, scale);
+    }
+
+    @Override
+    public NDArray cast(NDArray x, Precision precision) {
+        return call("to_dtype", x, (PtNDArray) x, (long) precision.torchCode());
+    }
+
+    @Override
+    public String name() {
+        return "torchscript";
+    }
+}
