@@ -1,0 +1,99 @@
+package dev.moa.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.moa.io.Weights;
+import dev.moa.tensor.Ops;
+
+/**
+ * diffusers' Attention module: holds {@code to_q}, {@code to_k}, {@code to_v}, {@code to_out.0} and a
+ * swappable {@link AttnProcessor}. {@link #path} is the module path as in the state dict, e.g.
+ * {@code down_blocks.1.attentions.0.transformer_blocks.0.attn2}.
+ */
+public final class Attention {
+    public final String path;
+    public final Linear toQ;
+    public final Linear toK;
+    public final Linear toV;
+    public final Linear toOut;
+    public final int heads;
+    public final long dimHead;
+    public final long queryDim;
+    public final long contextDim;
+    public final boolean isCross;
+    public final double scale;
+    private AttnProcessor processor = AttnProcessor.DEFAULT;
+
+    /**
+     * @param contextDim cross-attention input width, or -1 for self-attention
+     * @param qkvBias whether to_q/to_k/to_v have biases (false in SD UNets)
+     */
+    public Attention(Weights w, String name, long queryDim, long contextDim, int heads, long dimHead, boolean qkvBias) {
+        Weights s = w.sub(name);
+        this.path = s.prefix().substring(0, s.prefix().length() - 1);
+        this.isCross = contextDim > 0;
+        this.queryDim = queryDim;
+        this.contextDim = isCross ? contextDim : queryDim;
+        this.heads = heads;
+        this.dimHead = dimHead;
+        long inner = heads * dimHead;
+        this.toQ = new Linear(s, "to_q", queryDim, inner, qkvBias);
+        this.toK = new Linear(s, "to_k", this.contextDim, inner, qkvBias);
+        this.toV = new Linear(s, "to_v", this.contextDim, inner, qkvBias);
+        this.toOut = new Linear(s, "to_out.0", inner, queryDim, true);
+        this.scale = 1.0 / Math.sqrt(dimHead);
+    }
+
+    public AttnProcessor processor() {
+        return processor;
+    }
+
+    public void setProcessor(AttnProcessor processor) {
+        this.processor = processor == null ? AttnProcessor.DEFAULT : processor;
+    }
+
+    public NDArray forward(NDArray hidden, NDArray context, Object kwargs) {
+        return processor.process(this, hidden, context, kwargs);
+    }
+
+    /** (B, N, H*D) -> (B, H, N, D). */
+    public NDArray splitHeads(NDArray t) {
+        Shape s = t.getShape();
+        return t.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /** (B, H, N, D) -> (B, N, H*D). */
+    public NDArray mergeHeads(NDArray t) {
+        Shape s = t.getShape();
+        return t.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /** Multi-head attention of {@code hidden} over {@code context} with the given projections. */
+    public NDArray attend(Linear q, Linear k, Linear v, Linear out, NDArray hidden, NDArray context) {
+        NDArray qh = splitHeads(q.forward(hidden));
+        NDArray kh = splitHeads(k.forward(context));
+        NDArray vh = splitHeads(v.forward(context));
+        NDArray o = Ops.get().attention(qh, kh, vh, scale, false);
+        return out.forward(mergeHeads(o));
+    }
+
+    /**
+     * Attention probabilities softmax(q k^T * scale), (B, H, Nq, Nk), for callers that need the maps
+     * themselves (object loss, visualisations).
+     */
+    public NDArray probabilities(Linear q, Linear k, NDArray hidden, NDArray context) {
+        NDArray qh = splitHeads(q.forward(hidden));
+        NDArray kh = splitHeads(k.forward(context));
+        return qh.matMul(kh.swapAxes(-1, -2)).mul((float) scale).softmax(-1);
+    }
+
+    /** Output from precomputed probabilities: out(probs @ v(context)). */
+    public NDArray applyProbabilities(NDArray probs, Linear v, Linear out, NDArray context) {
+        return out.forward(mergeHeads(probs.matMul(splitHeads(v.forward(context)))));
+    }
+
+    @Override
+    public String toString() {
+        return path + (isCross ? " (cross, " : " (self, ") + heads + "x" + dimHead + ")";
+    }
+}

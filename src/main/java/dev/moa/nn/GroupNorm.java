@@ -1,0 +1,29 @@
+package dev.moa.nn;
+
+import ai.djl.ndarray.NDArray;
+import dev.moa.io.Weights;
+import dev.moa.tensor.Ops;
+
+/** Group norm over (N, C, ...) with per-channel affine parameters. */
+public final class GroupNorm {
+    public final NDArray weight;
+    public final NDArray bias;
+    public final int groups;
+    private final double eps;
+
+    public GroupNorm(Weights w, String name, int groups, long channels, double eps) {
+        if (channels % groups != 0) {
+            throw new IllegalArgumentException(w.prefix() + name + ": " + channels
+                    + " channels are not divisible into " + groups + " groups");
+        }
+        Weights s = w.sub(name);
+        this.weight = s.take("weight", channels);
+        this.bias = s.take("bias", channels);
+        this.groups = groups;
+        this.eps = eps;
+    }
+
+    public NDArray forward(NDArray x) {
+        return Ops.get().groupNorm(x, groups, weight, bias, eps);
+    }
+}
