@@ -58,6 +58,11 @@ public final class SafetensorsFile implements TensorSource {
 
     /** Opens and validates a safetensors file. */
     public static SafetensorsFile open(Path path) throws IOException {
+        return open(path, true);
+    }
+
+    /** @param mapPrivate false forces the copying path used for read-only files (tests run as root). */
+    static SafetensorsFile open(Path path, boolean mapPrivate) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "safetensors file not found");
         }
@@ -65,7 +70,7 @@ public final class SafetensorsFile implements TensorSource {
             throw new WeightsFormatException(path + ": is a folder, expected a .safetensors file");
         }
         // A private (copy-on-write) mapping needs a read+write channel; read-only files are copied instead.
-        boolean writable = Files.isWritable(path);
+        boolean writable = mapPrivate && Files.isWritable(path);
         FileChannel ch;
         try {
             ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)

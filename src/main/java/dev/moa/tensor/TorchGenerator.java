@@ -14,7 +14,7 @@ import ai.djl.ndarray.types.Shape;
  * the buffer with 24-bit uniforms and transform them in blocks of 16, redoing the last 16 when the size is
  * not a multiple of 16. Both are implemented here.
  */
-public final class TorchGenerator {
+public final class TorchGenerator implements NoiseSource {
 
     private static final int N = 624;
     private static final int M = 397;
@@ -133,6 +133,7 @@ public final class TorchGenerator {
     }
 
     /** {@code torch.randn(shape)} as an NDArray. */
+    @Override
     public NDArray randn(NDManager manager, Shape shape) {
         return manager.create(randn(Math.toIntExact(shape.size())), shape);
     }

@@ -7,6 +7,9 @@ import dev.moa.testing.Close;
 import dev.moa.testing.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import dev.moa.tensor.Ops;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -36,6 +39,33 @@ class UNetParityTest {
             float[] expected = ref.floats("out");
             Close.assertClose(expected, ref.info("out").shape(), out, 1e-4 * Math.max(1, Close.maxAbs(expected)),
                     model + " out");
+        }
+    }
+
+    @Test
+    void composedOpsFallbackGivesTheSameOutput() throws Exception {
+        try (NDManager scope = manager.newSubManager(); SafetensorsFile ref = Fixtures.ref("ref/unet_tiny.safetensors")) {
+            UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.path("models/tiny-sd/unet"), scope);
+            Ops previous = Ops.use("composed");
+            try {
+                NDArray out = unet.forward(ref.load("sample", scope), ref.load("timesteps", scope),
+                        ref.load("encoder_hidden_states", scope), null);
+                Close.assertClose(ref.floats("out"), ref.info("out").shape(), out, 1e-4, "tiny unet (composed ops)");
+            } finally {
+                Ops.use(previous.name());
+            }
+        }
+    }
+
+    @Test
+    void forwardLeavesNothingInTheWeightsManager() throws Exception {
+        try (NDManager weights = manager.newSubManager(); SafetensorsFile ref = Fixtures.ref("ref/unet_tiny.safetensors")) {
+            UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.path("models/tiny-sd/unet"), weights);
+            int before = weights.getManagedArrays().size();
+            try (NDManager step = manager.newSubManager()) {
+                unet.forward(ref.load("sample", step), ref.load("timesteps", step), ref.load("encoder_hidden_states", step), null);
+            }
+            assertEquals(before, weights.getManagedArrays().size(), "intermediates leaked into the weights' manager");
         }
     }
 }
