@@ -37,6 +37,7 @@ public final class Weights {
         final DataType floatType;          // FLOAT32 (default) or FLOAT16
         final Random random;               // for random weights
         final Set<String> used = new LinkedHashSet<>();
+        final Map<String, NDArray> taken = new LinkedHashMap<>();
         final List<String> missing = new ArrayList<>();
         final List<String> misshaped = new ArrayList<>();
 
@@ -144,7 +145,9 @@ public final class Weights {
                 a.close();
                 a = c;
             }
-            return reshape ? a.reshape(shape) : a;
+            NDArray out = reshape ? a.reshape(shape) : a;
+            store.taken.put(key, out);
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -177,6 +180,11 @@ public final class Weights {
             v[i] = (float) (store.random.nextGaussian() * 0.02);
         }
         return store.manager.create(v, sh).toType(store.floatType, false);
+    }
+
+    /** Every parameter taken so far, by model key, in the order modules took them. */
+    public Map<String, NDArray> taken() {
+        return java.util.Collections.unmodifiableMap(store.taken);
     }
 
     /** Keys of the source that no module took. */

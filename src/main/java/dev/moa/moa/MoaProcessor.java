@@ -1,0 +1,80 @@
+package dev.moa.moa;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import dev.moa.io.Weights;
+import dev.moa.nn.Attention;
+import dev.moa.nn.AttnProcessor;
+import dev.moa.nn.Linear;
+import dev.moa.nn.Nn;
+
+/**
+ * A MoA layer (spec section 2) as an attention processor: the prior expert is the attention module's own
+ * frozen weights; this processor holds the personalized expert ({@code personal.to_q/to_k/to_v/to_out.0})
+ * and the per-pixel router ({@code router.0}, SiLU, {@code router.2}, softmax; index 0 = prior).
+ * Without a {@link MoaCall} it computes the prior alone, so the UNet stays the base model.
+ */
+public final class MoaProcessor implements AttnProcessor {
+    final String layer;
+    final int crossIndex;
+    final Linear toQ;
+    final Linear toK;
+    final Linear toV;
+    final Linear toOut;
+    final Linear router0;
+    final Linear router2;
+
+    MoaProcessor(Weights w, String layer, int crossIndex, long queryDim, long contextDim, long inner, int routerHidden) {
+        this.layer = layer;
+        this.crossIndex = crossIndex;
+        Weights s = w.sub("unet." + layer);
+        Weights p = s.sub("personal");
+        toQ = new Linear(p, "to_q", queryDim, inner, false);
+        toK = new Linear(p, "to_k", contextDim, inner, false);
+        toV = new Linear(p, "to_v", contextDim, inner, false);
+        toOut = new Linear(p, "to_out.0", inner, queryDim, true);
+        Weights r = s.sub("router");
+        router0 = new Linear(r, "0", queryDim, routerHidden, true);
+        router2 = new Linear(r, "2", routerHidden, 2, true);
+    }
+
+    public String layer() {
+        return layer;
+    }
+
+    public boolean isCross() {
+        return crossIndex >= 0;
+    }
+
+    @Override
+    public NDArray process(Attention attn, NDArray x, NDArray context, Object kwargs) {
+        NDArray ctx0 = context == null ? x : context;
+        if (!(kwargs instanceof MoaCall)) {
+            return AttnProcessor.DEFAULT.process(attn, x, context, kwargs);
+        }
+        MoaCall call = (MoaCall) kwargs;
+        NDArray a0 = call.mode == MoaMode.PERSONAL ? null : attn.attend(attn.toQ, attn.toK, attn.toV, attn.toOut, x, ctx0);
+        if (call.mode == MoaMode.PRIOR) {
+            return a0;
+        }
+        NDArray ctx1 = crossIndex >= 0 ? call.multimodal(crossIndex) : x;
+        NDArray a1;
+        if (call.wantsProbs(layer)) {
+            NDArray probs = attn.probabilities(toQ, toK, x, ctx1);
+            call.putProbs(layer, probs);
+            a1 = attn.applyProbabilities(probs, toV, toOut, ctx1);
+        } else {
+            a1 = attn.attend(toQ, toK, toV, toOut, x, ctx1);
+        }
+        if (call.mode == MoaMode.PERSONAL) {
+            return a1;
+        }
+        NDArray r = router2.forward(Nn.silu(router0.forward(x))).softmax(-1);   // (B, N, 2)
+        NDList w = r.split(2, 2);
+        NDArray r0 = w.get(0);
+        if (call.capturesRouter()) {
+            call.putRouter(layer, r0.squeeze(2));
+        }
+        return a0.mul(r0).add(a1.mul(w.get(1)));
+    }
+}
