@@ -100,7 +100,12 @@ public final class Fuser {
         NDArray tSel = flat.get(m.create(tokenIdx));                                          // (K, D)
         NDArray fSel = Nn.own(imageEmbeds.reshape(b * slots, -1), text).get(m.create(imageIdx));  // (K, Di)
         NDArray gt = TimestepEmbedding.sinusoidal(m.create(tk), timeEmbedDim, true, 0);     // (K, Tt)
-        NDArray gl = Nn.own(layerEmbedding.get(layer), text).reshape(1, -1).repeat(0, count); // (K, El)
+        // one-hot matmul rather than get()/repeat(): DJL's repeat has no correct backward here
+        float[] pick = new float[count * (int) layerEmbedding.getShape().get(0)];
+        for (int i = 0; i < count; i++) {
+            pick[i * (int) layerEmbedding.getShape().get(0) + layer] = 1f;
+        }
+        NDArray gl = m.create(pick).reshape(count, -1).matMul(layerEmbedding);             // (K, El)
         NDArray x = NDArrays.concat(new NDList(tSel, fSel.toType(DataType.FLOAT32, false), gt, gl), 1);
         x = mlp1.forward(x).add(tSel);
         x = mlp2.forward(x).add(x);
