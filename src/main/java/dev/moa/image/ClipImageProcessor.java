@@ -303,6 +303,11 @@ public final class ClipImageProcessor {
         return out;
     }
 
+    /** The shape of {@link #preprocessBatch} for {@code n} images: {@code {n, 3, outHeight, outWidth}}. */
+    public long[] batchShape(int n) {
+        return new long[] {n, 3, outHeight(), outWidth()};
+    }
+
     private void normalizeInto(RgbImage img, float[] out, int offset) {
         int n = img.width() * img.height();
         byte[] d = img.raw();

@@ -77,6 +77,7 @@ class ClipImageProcessorTest {
         float[] batch = p.preprocessBatch(List.of(man, woman));
         int per = 3 * 32 * 32;
         assertEquals(2 * per, batch.length);
+        assertArrayEquals(new long[] {2, 3, 32, 32}, p.batchShape(2));
         float[] m = p.preprocess(man), w = p.preprocess(woman);
         assertArrayEquals(m, Arrays.copyOfRange(batch, 0, per));
         assertArrayEquals(w, Arrays.copyOfRange(batch, per, 2 * per));
