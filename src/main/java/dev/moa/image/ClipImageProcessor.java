@@ -36,9 +36,19 @@ public final class ClipImageProcessor {
         PIL
     }
 
-    /** CLIP's (OpenAI) normalisation constants. */
-    public static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
-    public static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+    // CLIP's (OpenAI) normalisation constants
+    private static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
+    private static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+
+    /** A copy of this processor's per-channel mean (CLIP's by default). */
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    /** A copy of this processor's per-channel standard deviation (CLIP's by default). */
+    public float[] std() {
+        return std.clone();
+    }
 
     private final boolean doResize;
     private final int shortestEdge; // > 0: resize the shortest edge; else resizeHeight x resizeWidth

@@ -81,9 +81,12 @@ class ClipImageProcessorTest {
         float[] m = p.preprocess(man), w = p.preprocess(woman);
         assertArrayEquals(m, Arrays.copyOfRange(batch, 0, per));
         assertArrayEquals(w, Arrays.copyOfRange(batch, per, 2 * per));
+        float[] mean = p.mean(), std = p.std();
+        assertEquals(0.48145466f, mean[0]);
+        assertEquals(0.27577711f, std[2]);
         for (int c = 0; c < 3; c++) {
-            float lo = (0 - 255 * ClipImageProcessor.CLIP_MEAN[c]) / (255 * ClipImageProcessor.CLIP_STD[c]);
-            float hi = (255 - 255 * ClipImageProcessor.CLIP_MEAN[c]) / (255 * ClipImageProcessor.CLIP_STD[c]);
+            float lo = (0 - 255 * mean[c]) / (255 * std[c]);
+            float hi = (255 - 255 * mean[c]) / (255 * std[c]);
             for (int i = c * 1024; i < (c + 1) * 1024; i++) {
                 assertTrue(batch[i] >= lo && batch[i] <= hi && batch[per + i] >= lo && batch[per + i] <= hi);
             }
