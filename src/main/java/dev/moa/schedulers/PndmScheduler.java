@@ -10,7 +10,8 @@ import java.util.List;
  * {@code skip_prk_steps} it is PLMS: a second-order warm-up that evaluates the first timestep twice, then linear
  * multistep of up to 4th order. Without it, the first steps are Runge-Kutta (PRK, 4 model calls per step over
  * the last 3 intervals) before PLMS takes over; that needs at least 4 steps. Its state advances with each call
- * (a counter, like diffusers), so calls must come in order.
+ * (a counter, like diffusers), so calls must come in order. As in diffusers, a part-way start (img2img) only
+ * makes sense with PLMS: the PRK warm-up takes its source timestep from its own call counter.
  */
 public final class PndmScheduler extends BaseScheduler {
 

@@ -31,6 +31,11 @@ public final class UniPcScheduler extends MultistepScheduler {
         for (JsonElement e : config.get("disable_corrector").getAsJsonArray()) {
             disableCorrector.add(e.getAsInt());
         }
+        if (!predictX0 && config.str("final_sigmas_type").equals("zero")) {
+            // the noise-prediction update multiplies sigma_t = 0 by e^h = inf at the last step: diffusers gives
+            // NaN there, so refuse the combination as DPM-Solver does for its noise-prediction variant
+            throw new IllegalArgumentException("predict_x0 false needs final_sigmas_type sigma_min");
+        }
         if (!config.isNull("solver_p")) {
             throw new UnsupportedOperationException("solver_p is not supported");
         }
