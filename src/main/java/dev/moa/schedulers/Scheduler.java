@@ -35,7 +35,7 @@ public interface Scheduler extends AutoCloseable {
     /** Model calls per denoising step, as diffusers' {@code scheduler.order} (2 for Heun). */
     int order();
 
-    /** The scale of the initial noise: latents = randn * initNoiseSigma(). */
+    /** The scale of the initial noise (latents = randn * initNoiseSigma()); depends on the schedule, so after setTimesteps. */
     double initNoiseSigma();
 
     /** The model input for call {@code callIndex} (a new array; the sample itself is not changed). */
