@@ -1,0 +1,243 @@
+package dev.moa.schedulers;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The effective configuration of one scheduler: the init keys of its diffusers class, each taken from a given
+ * {@code scheduler_config.json} when present there and from the class defaults otherwise. This is what
+ * diffusers' {@code SomeScheduler.from_config(config)} does: keys of other classes are ignored (so a DDIM
+ * folder config gives an Euler scheduler with Euler's defaults for everything DDIM does not also have), and
+ * keys listed in {@code _use_default_values} count as absent. Immutable.
+ */
+public final class SchedulerConfig {
+
+    private final SchedulerKind kind;
+    private final JsonObject values;
+
+    private SchedulerConfig(SchedulerKind kind, JsonObject values) {
+        this.kind = kind;
+        this.values = values;
+    }
+
+    /** The class defaults, like {@code SomeScheduler()}. */
+    public static SchedulerConfig defaults(SchedulerKind kind) {
+        return fromConfig(kind, null, null);
+    }
+
+    /** Like {@code SomeScheduler.from_config(source)}; {@code source} may be null (all defaults). */
+    public static SchedulerConfig fromConfig(SchedulerKind kind, JsonObject source) {
+        return fromConfig(kind, source, null);
+    }
+
+    /**
+     * Like {@code SomeScheduler.from_config(source, **overrides)}: overrides win over the source, the source
+     * over the class defaults. Only the class's own keys are read; an override for a key the class does not
+     * have is an error.
+     */
+    public static SchedulerConfig fromConfig(SchedulerKind kind, JsonObject source, JsonObject overrides) {
+        JsonObject values = kind.defaults();
+        if (source != null) {
+            // diffusers records which keys were defaulted when the source scheduler was built; from_config
+            // treats them as absent so that the target class gets its own defaults
+            Set<String> defaulted = new HashSet<>();
+            JsonElement used = source.get("_use_default_values");
+            if (used != null && used.isJsonArray()) {
+                for (JsonElement e : used.getAsJsonArray()) {
+                    defaulted.add(e.getAsString());
+                }
+            }
+            for (Map.Entry<String, JsonElement> e : source.entrySet()) {
+                if (values.has(e.getKey()) && !defaulted.contains(e.getKey())) {
+                    values.add(e.getKey(), e.getValue().deepCopy());
+                }
+            }
+        }
+        if (overrides != null) {
+            for (Map.Entry<String, JsonElement> e : overrides.entrySet()) {
+                if (!values.has(e.getKey())) {
+                    throw new IllegalArgumentException(kind.className() + " has no config key " + e.getKey());
+                }
+                values.add(e.getKey(), e.getValue().deepCopy());
+            }
+        }
+        normalize(kind, values);
+        return new SchedulerConfig(kind, values);
+    }
+
+    /** What the classes' __init__ rewrite in their registered config. */
+    private static void normalize(SchedulerKind kind, JsonObject v) {
+        if (kind == SchedulerKind.DPM_SOLVER_MULTISTEP) {
+            String algo = v.get("algorithm_type").getAsString();
+            if (algo.equals("deis")) {
+                v.addProperty("algorithm_type", "dpmsolver++");
+            }
+            String solver = v.get("solver_type").getAsString();
+            if (solver.equals("logrho") || solver.equals("bh1") || solver.equals("bh2")) {
+                v.addProperty("solver_type", "midpoint");
+            }
+        } else if (kind == SchedulerKind.UNIPC) {
+            String solver = v.get("solver_type").getAsString();
+            if (solver.equals("midpoint") || solver.equals("heun") || solver.equals("logrho")) {
+                v.addProperty("solver_type", "bh2");
+            }
+        }
+    }
+
+    /** A copy with one key changed (the key must belong to the class). */
+    public SchedulerConfig with(String key, Object value) {
+        JsonObject o = new JsonObject();
+        if (value == null) {
+            o.add(key, JsonNull.INSTANCE);
+        } else if (value instanceof JsonElement je) {
+            o.add(key, je);
+        } else if (value instanceof String s) {
+            o.addProperty(key, s);
+        } else if (value instanceof Boolean b) {
+            o.addProperty(key, b);
+        } else {
+            o.addProperty(key, (Number) value);
+        }
+        return fromConfig(kind, values, o);
+    }
+
+    public SchedulerKind kind() {
+        return kind;
+    }
+
+    public String className() {
+        return kind.className();
+    }
+
+    /** The config as diffusers would list it: the class keys plus {@code _class_name}. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("_class_name", kind.className());
+        for (Map.Entry<String, JsonElement> e : values.entrySet()) {
+            o.add(e.getKey(), e.getValue().deepCopy());
+        }
+        return o;
+    }
+
+    public boolean has(String key) {
+        return values.has(key);
+    }
+
+    /** The raw value of a class key; throws for keys the class does not have. */
+    public JsonElement get(String key) {
+        JsonElement e = values.get(key);
+        if (e == null) {
+            throw new IllegalArgumentException(kind.className() + " has no config key " + key);
+        }
+        return e;
+    }
+
+    public boolean isNull(String key) {
+        return get(key).isJsonNull();
+    }
+
+    public boolean bool(String key) {
+        return get(key).getAsBoolean();
+    }
+
+    /** A boolean key, or {@code fallback} for classes that do not have it. */
+    public boolean bool(String key, boolean fallback) {
+        return has(key) && !isNull(key) ? bool(key) : fallback;
+    }
+
+    public double dbl(String key) {
+        JsonPrimitive p = get(key).getAsJsonPrimitive();
+        // JSON has no infinity; diffusers writes -Infinity (lenient) and some tools write it as a string
+        return p.isString() ? Double.parseDouble(p.getAsString()) : p.getAsDouble();
+    }
+
+    /** A number key that may be null; null when it is. */
+    public Double optDouble(String key) {
+        return has(key) && !isNull(key) ? dbl(key) : null;
+    }
+
+    public int integer(String key) {
+        return (int) Math.round(dbl(key));
+    }
+
+    public String str(String key) {
+        return get(key).getAsString();
+    }
+
+    /** A string key that may be null; null when it is (or when the class does not have it). */
+    public String optString(String key) {
+        return has(key) && !isNull(key) ? str(key) : null;
+    }
+
+    // ---- the common keys
+
+    public int numTrainTimesteps() {
+        return integer("num_train_timesteps");
+    }
+
+    public double betaStart() {
+        return dbl("beta_start");
+    }
+
+    public double betaEnd() {
+        return dbl("beta_end");
+    }
+
+    public String betaSchedule() {
+        return str("beta_schedule");
+    }
+
+    /** {@code trained_betas}, or null. */
+    public double[] trainedBetas() {
+        if (isNull("trained_betas")) {
+            return null;
+        }
+        JsonArray a = get("trained_betas").getAsJsonArray();
+        double[] b = new double[a.size()];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = a.get(i).getAsDouble();
+        }
+        return b;
+    }
+
+    public String predictionType() {
+        return str("prediction_type");
+    }
+
+    public String timestepSpacing() {
+        return str("timestep_spacing");
+    }
+
+    public int stepsOffset() {
+        return integer("steps_offset");
+    }
+
+    public boolean rescaleBetasZeroSnr() {
+        return bool("rescale_betas_zero_snr", false);
+    }
+
+    public boolean useKarrasSigmas() {
+        return bool("use_karras_sigmas", false);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SchedulerConfig c && c.kind == kind && c.values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return kind.hashCode() * 31 + values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return toJson().toString();
+    }
+}
