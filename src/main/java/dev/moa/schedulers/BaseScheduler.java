@@ -3,7 +3,7 @@ package dev.moa.schedulers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * What every scheduler here shares: the config and its float32 alphas_cumprod, the manager that holds
@@ -109,7 +109,7 @@ abstract class BaseScheduler implements Scheduler {
     }
 
     @Override
-    public final NDArray step(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    public final NDArray step(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         checkCall(callIndex);
         if (isStochastic() && generator == null) {
             throw new IllegalArgumentException(cliName + " draws noise in every step: pass a generator");
@@ -117,7 +117,7 @@ abstract class BaseScheduler implements Scheduler {
         return scoped(sample, () -> doStep(modelOutput, callIndex, sample, generator));
     }
 
-    protected abstract NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator);
+    protected abstract NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator);
 
     @Override
     public final NDArray addNoise(NDArray original, NDArray noise, int callIndex) {
@@ -222,7 +222,7 @@ abstract class BaseScheduler implements Scheduler {
     }
 
     /** randn(like.shape) from the generator, on like's device and in its dtype. */
-    protected static NDArray randnLike(TorchGenerator generator, NDArray like) {
+    protected static NDArray randnLike(NoiseSource generator, NDArray like) {
         NDArray r = generator.randn(like.getManager(), like.getShape());
         if (!r.getDevice().equals(like.getDevice())) {
             r = r.toDevice(like.getDevice(), false);

@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * DDIM run backwards (image to noise, for inversion) as diffusers' {@code DDIMInverseScheduler}: ascending
@@ -47,7 +47,7 @@ public final class DdimInverseScheduler extends BaseScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         long target = timesteps[callIndex];
         long from = Math.min(target - config.numTrainTimesteps() / numInferenceSteps, config.numTrainTimesteps() - 1);
         double alphaProd = from >= 0 ? alphasCumprod[(int) from] : initialAlphaCumprod;

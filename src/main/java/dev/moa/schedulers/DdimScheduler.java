@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * DDIM (arXiv 2010.02502) as diffusers' {@code DDIMScheduler}: integer timesteps, leading / trailing /
@@ -54,7 +54,7 @@ public final class DdimScheduler extends BaseScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         long t = timesteps[callIndex];
         // diffusers steps back by T // n whatever the spacing (so linspace spacing skips to a different t)
         long prev = t - config.numTrainTimesteps() / numInferenceSteps;

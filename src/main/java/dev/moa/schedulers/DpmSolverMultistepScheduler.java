@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * Multistep DPM-Solver (arXiv 2206.00927) and DPM-Solver++ (arXiv 2211.01095) as diffusers'
@@ -88,7 +88,7 @@ public final class DpmSolverMultistepScheduler extends MultistepScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         int len = timesteps.length;
         boolean fewSteps = config.bool("lower_order_final") && len < 15;
         boolean lowerOrderFinal = callIndex == len - 1

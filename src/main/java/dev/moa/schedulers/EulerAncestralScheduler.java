@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * Ancestral Euler sampling (k-diffusion's sample_euler_ancestral, A1111 "Euler a") as diffusers'
@@ -28,7 +28,7 @@ public final class EulerAncestralScheduler extends SigmaScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         float sigma = sigmas[callIndex];
         float to = sigmas[callIndex + 1];
         NDArray x0 = denoised(modelOutput, sample, sigma);

@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * Euler's method on the probability-flow ODE (Karras et al. 2022, algorithm 2, without churn) as diffusers'
@@ -20,7 +20,7 @@ public final class EulerScheduler extends SigmaScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         float sigma = sigmas[callIndex];
         NDArray x0 = denoised(modelOutput, sample, sigma);
         NDArray derivative = sample.sub(x0).div(sigma);

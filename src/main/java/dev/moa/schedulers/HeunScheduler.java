@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * Heun's method (Karras et al. 2022, algorithm 1 without churn) as diffusers' {@code HeunDiscreteScheduler}:
@@ -59,7 +59,7 @@ public final class HeunScheduler extends SigmaScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         boolean first = dt == null;
         float sigma = first ? sigmas[callIndex] : sigmas[callIndex - 1];
         float sigmaNext = first ? sigmas[callIndex + 1] : sigmas[callIndex];

@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +30,7 @@ public final class LmsScheduler extends SigmaScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         float sigma = sigmas[callIndex];
         NDArray x0 = denoised(modelOutput, sample, sigma);
         derivatives.add(keep(sample.sub(x0).div(sigma)));

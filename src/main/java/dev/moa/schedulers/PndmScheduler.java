@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -123,7 +123,7 @@ public final class PndmScheduler extends BaseScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         long t = timesteps[callIndex];
         if (counter < prkTimesteps.length && !skipPrk) {
             return stepPrk(modelOutput, t, sample);

@@ -1,7 +1,7 @@
 package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 
 /**
  * A diffusion sampler shaped for a sampling loop, with parity to the diffusers scheduler of the same name:
@@ -46,7 +46,7 @@ public interface Scheduler extends AutoCloseable {
      * stochastic schedulers ({@link #isStochastic()}), which draw {@code randn(modelOutput.shape)} from it as
      * diffusers does from the pipeline's generator; it may be null otherwise.
      */
-    NDArray step(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator);
+    NDArray step(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator);
 
     /**
      * The x0 estimate of the last step if the scheduler has one (for previews), else null. Owned by the

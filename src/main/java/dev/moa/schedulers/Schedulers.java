@@ -94,6 +94,16 @@ public final class Schedulers {
                 + String.join(", ", names()) + " (or " + String.join(", ", displayNames()) + ")");
     }
 
+    /** The kind for a diffusers class name such as "EulerDiscreteScheduler", or null. */
+    public static SchedulerKind byClassName(String name) {
+        for (SchedulerKind k : SchedulerKind.values()) {
+            if (k != SchedulerKind.DDPM && k.className().equals(name == null ? null : name.trim())) {
+                return k;
+            }
+        }
+        return null;
+    }
+
     /** The diffusers class a name stands for. */
     public static SchedulerKind kind(String name) {
         return BY_CLI.get(cliName(name)).kind();
@@ -106,6 +116,11 @@ public final class Schedulers {
 
     /** The effective config a name gets on a model folder's scheduler config. */
     public static SchedulerConfig config(String name, JsonObject modelSchedulerConfig) {
+        SchedulerKind byClass = byClassName(name);
+        if (byClass != null) {
+            // a diffusers class name (as in scheduler_config.json): that class, no name-implied overrides
+            return pipelineConfig(byClass, modelSchedulerConfig, null);
+        }
         Entry e = BY_CLI.get(cliName(name));
         return pipelineConfig(e.kind(), modelSchedulerConfig, e.overrides());
     }

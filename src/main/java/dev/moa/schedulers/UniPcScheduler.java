@@ -2,7 +2,7 @@ package dev.moa.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
-import dev.moa.tensor.TorchGenerator;
+import dev.moa.tensor.NoiseSource;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -60,7 +60,7 @@ public final class UniPcScheduler extends MultistepScheduler {
     }
 
     @Override
-    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, TorchGenerator generator) {
+    protected NDArray doStep(NDArray modelOutput, int callIndex, NDArray sample, NoiseSource generator) {
         int i = callIndex;
         boolean useCorrector = i > 0 && !disableCorrector.contains(i - 1) && lastSample != null;
         double sigma = sigmas[i];

@@ -1,0 +1,50 @@
+package dev.moa.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.moa.schedulers.Scheduler;
+import dev.moa.tensor.NoiseSource;
+
+/**
+ * The denoising loop shared by text-to-image and MoA generation.
+ *
+ * <p>Each model call runs inside its own NDManager scope, with the latents and the denoiser's long-lived
+ * inputs temporarily attached, so every intermediate of the UNet is freed at the end of the step and
+ * memory stays flat however many steps run.
+ */
+public final class Sampler {
+    private Sampler() {}
+
+    /**
+     * Runs the scheduler's whole schedule.
+     *
+     * @param latents initial latents, already multiplied by init_noise_sigma; left untouched
+     * @return the final latents, in the same manager as {@code latents}
+     */
+    public static NDArray sample(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
+            ProgressListener progress, Cancellation cancel) {
+        NDManager outer = latents.getManager();
+        double[] ts = scheduler.timesteps();
+        NDArray current = latents;
+        for (int i = 0; i < ts.length; i++) {
+            cancel.check();
+            NDArray prev = current;
+            try (NDManager step = outer.newSubManager()) {
+                prev.tempAttach(step);
+                for (NDArray p : denoiser.pinned()) {
+                    p.tempAttach(step);
+                }
+                NDArray in = scheduler.scaleModelInput(prev, i);
+                NDArray out = denoiser.predict(in, ts[i], i);
+                NDArray next = scheduler.step(out, i, prev, noise);
+                next.attach(outer);
+                current = next;
+            }
+            if (prev != latents) {
+                prev.close();
+            }
+            progress.onProgress(i + 1, ts.length, "sampling");
+        }
+        return current;
+    }
+}

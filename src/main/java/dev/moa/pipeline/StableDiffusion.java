@@ -1,0 +1,170 @@
+package dev.moa.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
+import dev.moa.io.Json;
+import dev.moa.models.AutoencoderKL;
+import dev.moa.models.ClipTextModel;
+import dev.moa.models.UNet2DConditionModel;
+import dev.moa.text.ClipTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A loaded Stable Diffusion 1.x / 2.x model: tokenizer, text encoder, UNet, VAE and the scheduler config,
+ * from a diffusers folder ({@code model_index.json}) or a single-file checkpoint. Owns its weights'
+ * NDManager; close it to free them.
+ */
+public final class StableDiffusion implements AutoCloseable {
+    private final Path source;
+    private final String name;
+    private final NDManager manager;
+    private final ClipTokenizer tokenizer;
+    private final ClipTextModel textEncoder;
+    private final UNet2DConditionModel unet;
+    private final AutoencoderKL vae;
+    private final JsonObject schedulerConfig;
+
+    public StableDiffusion(Path source, String name, NDManager manager, ClipTokenizer tokenizer,
+            ClipTextModel textEncoder, UNet2DConditionModel unet, AutoencoderKL vae, JsonObject schedulerConfig) {
+        this.source = source;
+        this.name = name;
+        this.manager = manager;
+        this.tokenizer = tokenizer;
+        this.textEncoder = textEncoder;
+        this.unet = unet;
+        this.vae = vae;
+        this.schedulerConfig = schedulerConfig;
+    }
+
+    /** Loads a diffusers pipeline folder. */
+    public static StableDiffusion load(Path path) throws IOException {
+        return load(path, msg -> { });
+    }
+
+    /** Loads a diffusers pipeline folder, reporting each component as it loads. */
+    public static StableDiffusion load(Path path, Consumer<String> log) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "model not found");
+        }
+        if (!Files.isDirectory(path)) {
+            throw new IOException(path + ": expected a diffusers model folder (with model_index.json)");
+        }
+        if (!Files.exists(path.resolve("model_index.json")) && !Files.isDirectory(path.resolve("unet"))) {
+            throw new NoSuchFileException(path.resolve("model_index.json").toString(), null,
+                    "not a diffusers model folder (no model_index.json or unet/)");
+        }
+        NDManager m = NDManager.newBaseManager();
+        try {
+            log.accept("tokenizer");
+            ClipTokenizer tok = ClipTokenizer.fromFolder(path.resolve("tokenizer"));
+            log.accept("text_encoder");
+            ClipTextModel te = ClipTextModel.load(path.resolve("text_encoder"), m);
+            log.accept("unet");
+            UNet2DConditionModel unet = UNet2DConditionModel.load(path.resolve("unet"), m);
+            log.accept("vae");
+            AutoencoderKL vae = AutoencoderKL.load(path.resolve("vae"), m);
+            JsonObject sched = Json.read(path.resolve("scheduler").resolve("scheduler_config.json"));
+            return new StableDiffusion(path, path.getFileName().toString(), m, tok, te, unet, vae, sched);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    /** Short model name for metadata (folder or file name). */
+    public String name() {
+        return name;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    public ClipTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ClipTextModel textEncoder() {
+        return textEncoder;
+    }
+
+    public UNet2DConditionModel unet() {
+        return unet;
+    }
+
+    public AutoencoderKL vae() {
+        return vae;
+    }
+
+    /** The model folder's scheduler_config.json (diffusers from_config semantics apply when another class is chosen). */
+    public JsonObject schedulerConfig() {
+        return schedulerConfig;
+    }
+
+    /** Pixels per latent pixel (8 for SD). */
+    public int vaeScaleFactor() {
+        return vae.config().downFactor();
+    }
+
+    /** diffusers' default size: unet sample_size * vae scale factor (512 for SD 1.5). */
+    public int defaultSize() {
+        return unet.config().sampleSize() * vaeScaleFactor();
+    }
+
+    /** Token ids (1, 77) for one prompt, truncated as SD does; {@code warnings} gets a line if it was. */
+    public NDArray tokenize(String prompt, NDManager m, List<String> warnings) {
+        int[] full = tokenizer.encode(prompt);
+        int over = full.length - tokenizer.maxLength();
+        if (over > 0 && warnings != null) {
+            warnings.add("prompt is " + over + " token" + (over == 1 ? "" : "s") + " over the " + tokenizer.maxLength()
+                    + "-token limit; the end was truncated as Stable Diffusion does: \"" + abbreviate(prompt) + "\"");
+        }
+        int[] ids = tokenizer.encodePadded(prompt);
+        return m.create(ids).reshape(1, ids.length).toType(DataType.INT64, false);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    /** Prompt embeddings (1, 77, D) as diffusers' encode_prompt computes them. */
+    public NDArray encodePrompt(String prompt, int clipSkip, NDManager m, List<String> warnings) {
+        return textEncoder.encode(tokenize(prompt, m, warnings), clipSkip);
+    }
+
+    /**
+     * Latents (B, C, h, w) to images (B, H, W, 3) in [0, 1]: decode(latents / scaling_factor), then
+     * (x / 2 + 0.5).clamp(0, 1), one image at a time to bound memory.
+     */
+    public List<float[]> decodeToImages(NDArray latents) {
+        List<float[]> out = new ArrayList<>();
+        long b = latents.getShape().get(0);
+        for (int i = 0; i < b; i++) {
+            try (NDManager s = latents.getManager().newSubManager()) {
+                NDArray row = latents.get(i + ":" + (i + 1));
+                row.attach(s);
+                NDArray img = vae.decode(row.div((float) vae.config().scalingFactor()));
+                img = img.div(2f).add(0.5f).clip(0f, 1f).transpose(0, 2, 3, 1);
+                out.add(img.toFloatArray());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

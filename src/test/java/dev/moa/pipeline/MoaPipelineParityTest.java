@@ -1,0 +1,115 @@
+package dev.moa.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import dev.moa.io.Json;
+import dev.moa.io.SafetensorsFile;
+import dev.moa.moa.MoaMode;
+import dev.moa.moa.Subject;
+import dev.moa.testing.Close;
+import dev.moa.testing.Fixtures;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** MoA sampling against ref/moa_pipeline_tiny and, end to end from the PNG files, ref/moa_files. */
+class MoaPipelineParityTest {
+    static StableDiffusion model;
+    static MoaPipeline moa;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        model = StableDiffusion.load(Fixtures.path("models/tiny-sd"));
+        moa = MoaPipeline.load(model, Fixtures.path("models/tiny-moa"), Fixtures.path("models/tiny-sd/image_encoder"));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        moa.close();
+        model.close();
+    }
+
+    private static GenerationOptions options(JsonObject r, float[] latents) {
+        return GenerationOptions.builder().setPrompt(r.get("prompt").getAsString())
+                .optNegativePrompt(r.get("negative_prompt").getAsString())
+                .optSteps(r.get("steps").getAsInt()).optGuidance(r.get("guidance_scale").getAsDouble())
+                .optScheduler("ddim").optLatents(latents).build();
+    }
+
+    @Test
+    void samplingWithGuidance() throws Exception {
+        JsonObject r = Json.read(Fixtures.path("ref/moa_pipeline_tiny.json"));
+        try (SafetensorsFile ref = Fixtures.ref("ref/moa_pipeline_tiny.safetensors");
+                SafetensorsFile tiny = Fixtures.ref("ref/moa_tiny.safetensors");
+                NDManager m = NDManager.newBaseManager()) {
+            // subjects: the two images of moa_tiny's first row, through the image encoder
+            NDArray px = tiny.load("subject_pixel_values", m).get("0");
+            float[] emb = moa.subjectEncoder().encoder().imageEmbeds(px).toFloatArray();
+            List<Subject> subjects = new ArrayList<>();
+            int d = emb.length / 2;
+            for (int i = 0; i < 2; i++) {
+                float[] e = new float[d];
+                System.arraycopy(emb, i * d, e, 0, d);
+                subjects.add(new Subject(r.getAsJsonArray("subjects").get(i).getAsString(), null, e));
+            }
+            MoaResult res = moa.generate(options(r, ref.floats("latents")), subjects, MoaMode.MOA, false,
+                    ProgressListener.NONE, Cancellation.NEVER);
+            Close.assertClose(ref.floats("final_latents"), res.generation().finalLatents(), 1e-4,
+                    "moa_pipeline_tiny final_latents");
+            // the reference image is NCHW; ours HWC
+            Close.assertClose(ref.floats("image"), chw(res.generation().images().get(0), 32, 32), 1e-3,
+                    "moa_pipeline_tiny image");
+        }
+    }
+
+    static float[] chw(float[] hwc, int h, int w) {
+        float[] out = new float[hwc.length];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int c = 0; c < 3; c++) {
+                    out[c * h * w + y * w + x] = hwc[(y * w + x) * 3 + c];
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void fromSubjectFilesInMoaAndPriorMode() throws Exception {
+        JsonObject r = Json.read(Fixtures.path("ref/moa_files/moa_files.json"));
+        Path dir = Fixtures.path("ref/moa_files");
+        List<Subject> subjects = moa.subjects(List.of("man", "woman"),
+                List.of(dir.resolve("pub_man.png"), dir.resolve("pub_woman.png")));
+        try (SafetensorsFile ref = Fixtures.ref("ref/moa_files/moa_files.safetensors")) {
+            for (MoaMode mode : new MoaMode[] {MoaMode.MOA, MoaMode.PRIOR}) {
+                String k = mode == MoaMode.MOA ? "moa" : "prior";
+                MoaResult res = moa.generate(options(r, ref.floats("latents")), subjects, mode, false,
+                        ProgressListener.NONE, Cancellation.NEVER);
+                Close.assertClose(ref.floats(k + ".final_latents"), res.generation().finalLatents(), 1e-4,
+                        "moa_files " + k + ".final_latents");
+                Close.assertClose(ref.floats(k + ".image"), chw(res.generation().images().get(0), 32, 32), 1e-3,
+                        "moa_files " + k + ".image");
+            }
+        }
+    }
+
+    @Test
+    void priorModeEqualsThePlainPipeline() throws Exception {
+        JsonObject r = Json.read(Fixtures.path("ref/moa_files/moa_files.json"));
+        Path dir = Fixtures.path("ref/moa_files");
+        List<Subject> subjects = moa.subjects(List.of("man", "woman"),
+                List.of(dir.resolve("pub_man.png"), dir.resolve("pub_woman.png")));
+        GenerationOptions o = GenerationOptions.builder().setPrompt(r.get("prompt").getAsString()).optSteps(3)
+                .optGuidance(5).optSeed(70).build();
+        float[] prior = moa.generate(o, subjects, MoaMode.PRIOR, false, ProgressListener.NONE, Cancellation.NEVER)
+                .generation().images().get(0);
+        float[] plain = new Text2Image(model).generate(o).images().get(0);
+        assertEquals(0.0, Close.maxAbsDiff(plain, prior), "prior mode must reproduce the base model's image");
+    }
+}
