@@ -51,6 +51,10 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
         boolean ok = false;
         try {
+            // temp files are created owner-only; the result should be readable like any other output file
+            if (tmp.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             writer.write(tmp);
             move(tmp, abs);
             ok = true;

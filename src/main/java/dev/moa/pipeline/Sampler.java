@@ -26,6 +26,7 @@ public final class Sampler {
         NDManager outer = latents.getManager();
         double[] ts = scheduler.timesteps();
         NDArray current = latents;
+        progress.onProgress(0, ts.length, "sampling");
         for (int i = 0; i < ts.length; i++) {
             cancel.check();
             NDArray prev = current;

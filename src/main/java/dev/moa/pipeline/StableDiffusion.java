@@ -7,7 +7,9 @@ import com.google.gson.JsonObject;
 import dev.moa.io.Json;
 import dev.moa.models.AutoencoderKL;
 import dev.moa.models.ClipTextModel;
+import dev.moa.models.SingleFileCheckpoint;
 import dev.moa.models.UNet2DConditionModel;
+import dev.moa.schedulers.Schedulers;
 import dev.moa.text.ClipTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,13 +51,22 @@ public final class StableDiffusion implements AutoCloseable {
         return load(path, msg -> { });
     }
 
-    /** Loads a diffusers pipeline folder, reporting each component as it loads. */
+    /** Loads a diffusers pipeline folder or a single-file checkpoint, reporting each component as it loads. */
     public static StableDiffusion load(Path path, Consumer<String> log) throws IOException {
+        return load(path, SingleFileCheckpoint.Overrides.none(), log);
+    }
+
+    /**
+     * Loads a diffusers pipeline folder or a single-file checkpoint; {@code overrides} fix the config values a
+     * single file cannot tell (norm groups, heads) and are ignored for folders.
+     */
+    public static StableDiffusion load(Path path, SingleFileCheckpoint.Overrides overrides, Consumer<String> log)
+            throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "model not found");
         }
         if (!Files.isDirectory(path)) {
-            throw new IOException(path + ": expected a diffusers model folder (with model_index.json)");
+            return loadSingleFile(path, overrides, log);
         }
         if (!Files.exists(path.resolve("model_index.json")) && !Files.isDirectory(path.resolve("unet"))) {
             throw new NoSuchFileException(path.resolve("model_index.json").toString(), null,
@@ -73,6 +84,37 @@ public final class StableDiffusion implements AutoCloseable {
             AutoencoderKL vae = AutoencoderKL.load(path.resolve("vae"), m);
             JsonObject sched = Json.read(path.resolve("scheduler").resolve("scheduler_config.json"));
             return new StableDiffusion(path, path.getFileName().toString(), m, tok, te, unet, vae, sched);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A single-file checkpoint (LDM key layout, .safetensors): configs inferred from the tensor shapes, the
+     * bundled CLIP tokenizer and SD 1.5's scheduler config (the file carries neither).
+     */
+    public static StableDiffusion loadSingleFile(Path file, SingleFileCheckpoint.Overrides overrides,
+            Consumer<String> log) throws IOException {
+        NDManager m = NDManager.newBaseManager();
+        try (SingleFileCheckpoint ckpt = SingleFileCheckpoint.open(file, overrides)) {
+            if (!ckpt.hasTextEncoder() || !ckpt.hasVae()) {
+                throw new IOException(file + ": the checkpoint has no " + (ckpt.hasVae() ? "text encoder" : "VAE")
+                        + "; a complete SD checkpoint is needed");
+            }
+            log.accept("tokenizer (bundled CLIP ViT-L/14)");
+            ClipTokenizer tok = ClipTokenizer.bundled();
+            log.accept("text_encoder");
+            ClipTextModel te = ckpt.loadTextEncoder(m);
+            log.accept("unet");
+            UNet2DConditionModel unet = ckpt.loadUNet(m);
+            log.accept("vae");
+            AutoencoderKL vae = ckpt.loadVae(m);
+            for (String note : ckpt.notes()) {
+                log.accept("note: " + note);
+            }
+            String name = file.getFileName().toString().replaceFirst("\\.safetensors$", "");
+            return new StableDiffusion(file, name, m, tok, te, unet, vae, Schedulers.sd15Config());
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;

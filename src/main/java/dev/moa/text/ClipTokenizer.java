@@ -136,6 +136,33 @@ public final class ClipTokenizer {
         }
     }
 
+    /**
+     * The SD 1.x / CLIP ViT-L/14 tokenizer shipped inside this library (CLIP's published BPE vocabulary, MIT
+     * licensed), for single-file checkpoints that carry no tokenizer.
+     */
+    public static ClipTokenizer bundled() throws IOException {
+        Path dir = Files.createTempDirectory("moa-clip-tokenizer");
+        try {
+            for (String name : new String[] {TokenizerFiles.VOCAB, TokenizerFiles.MERGES, "tokenizer_config.json",
+                    "special_tokens_map.json"}) {
+                try (java.io.InputStream in = ClipTokenizer.class.getResourceAsStream("sd-clip/" + name)) {
+                    if (in == null) {
+                        throw new TokenizerFormatException("bundled tokenizer file missing from the classpath: " + name);
+                    }
+                    Files.copy(in, dir.resolve(name));
+                }
+            }
+            return fromFolder(dir);
+        } finally {
+            try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
     /** From explicit vocabulary and merges files; configs are read from the vocabulary's folder if there. */
     public static ClipTokenizer fromVocabAndMerges(Path vocabJson, Path mergesTxt) throws IOException {
         return load(TokenizerFiles.readVocabAndMerges(vocabJson, mergesTxt), vocabJson.toAbsolutePath().getParent());

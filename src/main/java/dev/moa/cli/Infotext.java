@@ -1,0 +1,77 @@
+package dev.moa.cli;
+
+import dev.moa.pipeline.GenerationOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The A1111-style {@code parameters} PNG text: prompt line, "Negative prompt:" line, then
+ * "Steps: 25, Sampler: Euler a, CFG scale: 7.5, Seed: 1, Size: 512x512, Model: x" plus MoA's extra keys.
+ */
+final class Infotext {
+    private Infotext() {}
+
+    static String parameters(GenerationOptions o, String sampler, long seed, int width, int height, String model,
+            Map<String, String> extra) {
+        StringBuilder sb = new StringBuilder(o.prompt());
+        if (!o.negativePrompt().isEmpty()) {
+            sb.append("\nNegative prompt: ").append(o.negativePrompt());
+        }
+        Map<String, String> kv = new LinkedHashMap<>();
+        kv.put("Steps", Integer.toString(o.steps()));
+        kv.put("Sampler", sampler);
+        kv.put("CFG scale", trim(o.guidance()));
+        kv.put("Seed", Long.toString(seed));
+        kv.put("Size", width + "x" + height);
+        kv.put("Model", model);
+        if (o.clipSkip() > 0) {
+            kv.put("Clip skip", Integer.toString(o.clipSkip() + 1));   // A1111 counts the last layer as 1
+        }
+        if (o.eta() != 0) {
+            kv.put("Eta", trim(o.eta()));
+        }
+        kv.putAll(extra);
+        sb.append('\n');
+        boolean first = true;
+        for (Map.Entry<String, String> e : kv.entrySet()) {
+            if (!first) {
+                sb.append(", ");
+            }
+            first = false;
+            String v = e.getValue();
+            if (v.contains(",") || v.contains(":") || v.contains("\"")) {
+                v = "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+            }
+            sb.append(e.getKey()).append(": ").append(v);
+        }
+        return sb.toString();
+    }
+
+    static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** First 10 hex digits of the file's SHA-256 (A1111's short hash). */
+    static String shortHash(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            StringBuilder sb = new StringBuilder();
+            for (byte b : md.digest()) {
+                sb.append(String.format("%02x", b));
+            }
+            return sb.substring(0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

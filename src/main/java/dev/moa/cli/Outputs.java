@@ -1,0 +1,67 @@
+package dev.moa.cli;
+
+import dev.moa.image.PngWriter;
+import dev.moa.image.RgbImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+/**
+ * Output naming: {@code --output x.png} names the (first) file, further images get {@code -2}, {@code -3}...;
+ * {@code --output DIR} (or nothing: {@code outputs/}) gets {@code yyyyMMdd-HHmmss-<seed>.png}, never
+ * overwriting an existing file. Every PNG is written atomically.
+ */
+final class Outputs {
+    private final Path dir;
+    private final String stem;
+    private final boolean explicitFile;
+
+    private Outputs(Path dir, String stem, boolean explicitFile) {
+        this.dir = dir;
+        this.stem = stem;
+        this.explicitFile = explicitFile;
+    }
+
+    static Outputs of(Path output, long seed) throws IOException {
+        if (output != null && output.getFileName().toString().toLowerCase().endsWith(".png")) {
+            Path abs = output.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            String name = abs.getFileName().toString();
+            return new Outputs(abs.getParent(), name.substring(0, name.length() - 4), true);
+        }
+        Path dir = (output != null ? output : Paths.get("outputs")).toAbsolutePath();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + ": --output must be a .png file name or a folder");
+        }
+        Files.createDirectories(dir);
+        String stem = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + seed;
+        String unique = stem;
+        for (int i = 2; Files.exists(dir.resolve(unique + ".png")); i++) {
+            unique = stem + "_" + i;
+        }
+        return new Outputs(dir, unique, false);
+    }
+
+    /** The path of image {@code index} (0-based) with an optional suffix ("prior", "sheet", "frame-03"). */
+    Path path(int index, String suffix) {
+        String name = stem + (index > 0 ? "-" + (index + 1) : "") + (suffix == null ? "" : "-" + suffix);
+        return dir.resolve(name + ".png");
+    }
+
+    Path withExtension(String suffix, String ext) {
+        return dir.resolve(stem + (suffix == null ? "" : "-" + suffix) + "." + ext);
+    }
+
+    boolean explicitFile() {
+        return explicitFile;
+    }
+
+    static Path write(Path path, RgbImage image, Map<String, String> text) throws IOException {
+        PngWriter.write(path, image, text);
+        return path;
+    }
+}
