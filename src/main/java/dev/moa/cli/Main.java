@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code moa} command line. */
 @Command(name = "moa", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mixture-of-Attention personalized text-to-image generation on Stable Diffusion 1.x, in Java.",
-        subcommands = {GenerateCommand.class, CheckCommand.class,
+        subcommands = {GenerateCommand.class, CheckCommand.class, MoaInitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -26,6 +26,13 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (for tests). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // usage errors: the message and a pointer to --help, not the whole help text
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println(c.getColorScheme().errorText("error: " + ex.getMessage()));
+            c.getErr().println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable t = ex;
             if (t instanceof UncheckedIOException && t.getCause() != null) {

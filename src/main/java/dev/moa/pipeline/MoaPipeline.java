@@ -64,6 +64,9 @@ public final class MoaPipeline implements AutoCloseable {
 
     /** CLIP image embedding (Di) of each reference image file. */
     public List<float[]> embed(List<Path> images) throws IOException {
+        if (images.isEmpty()) {
+            return new ArrayList<>();
+        }
         try (NDManager m = model.manager().newSubManager()) {
             NDArray e = subjects.embedFiles(images, m);
             List<float[]> out = new ArrayList<>();

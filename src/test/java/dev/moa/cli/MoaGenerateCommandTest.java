@@ -1,0 +1,160 @@
+package dev.moa.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moa.image.Images;
+import dev.moa.image.PngText;
+import dev.moa.image.RgbImage;
+import dev.moa.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `moa generate --moa ...` features on the tiny models, each checked by its output. */
+class MoaGenerateCommandTest {
+    @TempDir
+    Path dir;
+
+    static final String MAN = Fixtures.path("ref/moa_files/pub_man.png").toString();
+    static final String WOMAN = Fixtures.path("ref/moa_files/pub_woman.png").toString();
+
+    static String[] args(String... extra) {
+        boolean seeded = Arrays.asList(extra).contains("--seed");
+        String[] base = {"generate", "--model", Fixtures.path("models/tiny-sd").toString(),
+                "--moa", Fixtures.path("models/tiny-moa").toString(), "--steps", "3", "--seed", seeded ? "-1" : "70", "-q"};
+        if (seeded) {
+            base = Arrays.copyOf(base, base.length - 3);
+            base = Arrays.copyOf(base, base.length + 1);
+            base[base.length - 1] = "-q";
+        }
+        String[] all = Arrays.copyOf(base, base.length + extra.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return all;
+    }
+
+    private CliRunner.Result ok(String... a) {
+        CliRunner.Result r = CliRunner.run(args(a));
+        assertEquals(0, r.code(), r.toString());
+        return r;
+    }
+
+    @Test
+    void withPriorWritesTheBaseImageAndASheet() throws Exception {
+        Path out = dir.resolve("p.png");
+        ok("--prompt", "a man and a woman talking in a cafe", "--subject", "man=" + MAN, "--subject", "woman=" + WOMAN,
+                "--with-prior", "-o", out.toString());
+        Path prior = dir.resolve("p-prior.png");
+        Path sheet = dir.resolve("p-sheet.png");
+        assertTrue(Files.exists(prior) && Files.exists(sheet));
+        // the prior is the plain model's image for the seed
+        Path plain = dir.resolve("plain.png");
+        assertEquals(0, CliRunner.run("generate", "--model", Fixtures.path("models/tiny-sd").toString(), "--steps", "3",
+                "--seed", "70", "-q", "--prompt", "a man and a woman talking in a cafe", "-o", plain.toString()).code());
+        assertArrayEquals(Images.read(plain).data(), Images.read(prior).data());
+        assertFalse(Arrays.equals(Images.read(out).data(), Images.read(prior).data()), "MoA changes the image");
+        RgbImage s = Images.read(sheet);
+        assertTrue(s.width() > 4 * 192 && s.height() >= 192, "4 columns: two references, prior, personalized");
+        String p = PngText.read(out).get("parameters");
+        assertTrue(p.contains("MoA: tiny-moa") && p.contains("MoA mode: moa"), p);
+        assertTrue(p.matches("(?s).*Subjects: man=pub_man.png \\([0-9a-f]{10}\\); woman=pub_woman.png \\([0-9a-f]{10}\\).*"), p);
+    }
+
+    @Test
+    void subjectSetsSwapSubjectsAtTheSameSeed() throws Exception {
+        ok("--prompt", "a man in a cafe", "--subjects", "man=" + MAN, "--subjects", "man=" + WOMAN, "-o",
+                dir.resolve("swap.png").toString());
+        RgbImage a = Images.read(dir.resolve("swap.png"));
+        RgbImage b = Images.read(dir.resolve("swap-2.png"));
+        assertFalse(Arrays.equals(a.data(), b.data()));
+        // same seed and context: the two images are far closer to each other than to an unrelated seed
+        ok("--prompt", "a man in a cafe", "--subject", "man=" + MAN, "--seed", "71", "-o", dir.resolve("other.png").toString());
+        assertTrue(dist(a, b) < dist(a, Images.read(dir.resolve("other.png"))));
+    }
+
+    private static double dist(RgbImage a, RgbImage b) {
+        double d = 0;
+        for (int i = 0; i < a.data().length; i++) {
+            d += Math.abs((a.data()[i] & 0xff) - (b.data()[i] & 0xff));
+        }
+        return d;
+    }
+
+    @Test
+    void morphWritesFramesAndAGifWhoseEndsAreTheTwoSubjects() throws Exception {
+        ok("--prompt", "a man in a cafe", "--morph", "man=" + MAN + "," + WOMAN, "--frames", "3", "-o",
+                dir.resolve("m.png").toString());
+        for (int k = 0; k < 3; k++) {
+            assertTrue(Files.exists(dir.resolve(String.format("m-frame-%02d.png", k))));
+        }
+        Path gif = dir.resolve("m-morph.gif");
+        try (ImageInputStream in = ImageIO.createImageInputStream(gif.toFile())) {
+            ImageReader r = ImageIO.getImageReadersByFormatName("gif").next();
+            r.setInput(in);
+            assertEquals(3, r.getNumImages(true));
+        }
+        ok("--prompt", "a man in a cafe", "--subject", "man=" + MAN, "-o", dir.resolve("a.png").toString());
+        ok("--prompt", "a man in a cafe", "--subject", "man=" + WOMAN, "-o", dir.resolve("b.png").toString());
+        assertArrayEquals(Images.read(dir.resolve("a.png")).data(), Images.read(dir.resolve("m-frame-00.png")).data());
+        assertArrayEquals(Images.read(dir.resolve("b.png")).data(), Images.read(dir.resolve("m-frame-02.png")).data());
+        assertFalse(Arrays.equals(Images.read(dir.resolve("m-frame-01.png")).data(),
+                Images.read(dir.resolve("a.png")).data()));
+    }
+
+    @Test
+    void routerMapsPicture() throws Exception {
+        Path maps = dir.resolve("maps.png");
+        ok("--prompt", "a man in a cafe", "--subject", "man=" + MAN, "--router-maps", maps.toString(), "-o",
+                dir.resolve("r.png").toString());
+        RgbImage m = Images.read(maps);
+        assertTrue(m.width() >= 3 * 256 && m.height() >= 2 * 256, m.width() + "x" + m.height());
+        // the heat map is not a flat colour
+        int first = m.rgb(m.width() - 20, 100);
+        boolean varies = false;
+        for (int y = 40; y < 250 && !varies; y += 7) {
+            for (int x = m.width() - 250; x < m.width() - 10 && !varies; x += 7) {
+                varies = m.rgb(x, y) != first;
+            }
+        }
+        assertTrue(varies);
+    }
+
+    @Test
+    void markerPromptsNeedNoWords() throws Exception {
+        ok("--prompt", "a man <|image|> and a woman <|image|> talking in a cafe", "--subject", MAN, "--subject", WOMAN,
+                "-o", dir.resolve("mk.png").toString());
+        ok("--prompt", "a man and a woman talking in a cafe", "--subject", "man=" + MAN, "--subject", "woman=" + WOMAN,
+                "-o", dir.resolve("words.png").toString());
+        assertArrayEquals(Images.read(dir.resolve("words.png")).data(), Images.read(dir.resolve("mk.png")).data());
+    }
+
+    @Test
+    void badSubjectsGiveClearErrors() throws Exception {
+        CliRunner.Result r = CliRunner.run(args("--prompt", "a dog", "--subject", "man=" + MAN, "-o", dir.resolve("x.png").toString()));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("subject word 'man' is not in the prompt"), r.err());
+        r = CliRunner.run(args("--prompt", "a b c d e", "--subject", "a=" + MAN, "--subject", "b=" + MAN, "--subject",
+                "c=" + MAN, "--subject", "d=" + MAN, "--subject", "e=" + MAN));
+        assertTrue(r.err().contains("at most 4"), r.err());
+        Path notImage = dir.resolve("notes.png");
+        Files.writeString(notImage, "not an image");
+        r = CliRunner.run(args("--prompt", "a man", "--subject", "man=" + notImage));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains(notImage.toString()), r.err());
+        r = CliRunner.run(args("--prompt", "a man", "--subject", "man=" + dir.resolve("missing.jpg")));
+        assertTrue(r.err().contains("image file not found"), r.err());
+        r = CliRunner.run(args("--mode", "fancy"));
+        assertTrue(r.err().contains("unknown MoA mode 'fancy'"), r.err());
+        try (var s = Files.list(dir)) {
+            assertEquals(1, s.count(), "only the test's own notes.png");
+        }
+    }
+}
