@@ -1,5 +1,6 @@
 package dev.moa.nn;
 
+import dev.moa.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.moa.io.Weights;
@@ -84,7 +85,7 @@ public final class Attention {
     public NDArray probabilities(Linear q, Linear k, NDArray hidden, NDArray context) {
         NDArray qh = splitHeads(q.forward(hidden));
         NDArray kh = splitHeads(k.forward(context));
-        return qh.matMul(kh.swapAxes(-1, -2)).mul((float) scale).softmax(-1);
+        return Scalars.mul(qh.matMul(kh.swapAxes(-1, -2)), scale).softmax(-1);
     }
 
     /** Output from precomputed probabilities: out(probs @ v(context)). */

@@ -1,5 +1,6 @@
 package dev.moa.nn;
 
+import dev.moa.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
@@ -29,7 +30,7 @@ public final class Nn {
 
     /** CLIP's quick_gelu: x * sigmoid(1.702 x). */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(Activation.sigmoid(x.mul(1.702f)));
+        return x.mul(Activation.sigmoid(Scalars.mul(x, 1.702)));
     }
 
     /** Exact (erf) GELU, torch's default. */
@@ -39,8 +40,8 @@ public final class Nn {
 
     /** GELU with the tanh approximation (diffusers' "gelu-approximate"). */
     public static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+        return Scalars.mul(x, 0.5).mul(inner.tanh().add(1f));
     }
 
     /** Applies a transformers / diffusers activation by its config name. */

@@ -1,5 +1,6 @@
 package dev.moa.nn;
 
+import dev.moa.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import dev.moa.io.Weights;
 
@@ -35,6 +36,6 @@ public final class ResnetBlock2D {
         h = conv2.forward(Nn.silu(norm2.forward(h)));
         NDArray skip = shortcut == null ? x : shortcut.forward(x);
         NDArray y = skip.add(h);
-        return outputScale == 1.0 ? y : y.div((float) outputScale);
+        return outputScale == 1.0 ? y : Scalars.div(y, outputScale);
     }
 }

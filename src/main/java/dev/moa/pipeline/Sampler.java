@@ -3,6 +3,7 @@ package dev.moa.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.moa.schedulers.Scheduler;
+import dev.moa.tensor.Grads;
 import dev.moa.tensor.NoiseSource;
 
 /**
@@ -22,6 +23,13 @@ public final class Sampler {
      * @return the final latents, in the same manager as {@code latents}
      */
     public static NDArray sample(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
+            ProgressListener progress, Cancellation cancel) {
+        try (Grads.Scope noGrad = Grads.disabled()) {
+            return run(scheduler, latents, denoiser, noise, progress, cancel);
+        }
+    }
+
+    private static NDArray run(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
             ProgressListener progress, Cancellation cancel) {
         NDManager outer = latents.getManager();
         double[] ts = scheduler.timesteps();

@@ -32,7 +32,12 @@ public final class ComposedOps implements Ops {
             long[] bshape = new long[s.dimension()];
             java.util.Arrays.fill(bshape, 1);
             bshape[1] = c;
-            return normed.mul(gamma.reshape(bshape)).add(beta.reshape(bshape));
+            // reshape() of a weight lands in the weight's manager: move it to the activation's scope
+            NDArray g = gamma.reshape(bshape);
+            g.attach(m);
+            NDArray b = beta.reshape(bshape);
+            b.attach(m);
+            return normed.mul(g).add(b);
         }
     }
 
@@ -43,7 +48,7 @@ public final class ComposedOps implements Ops {
 
     @Override
     public NDArray attention(NDArray q, NDArray k, NDArray v, double scale, boolean causal) {
-        NDArray scores = q.matMul(k.swapAxes(-1, -2)).mul((float) scale);
+        NDArray scores = Scalars.mul(q.matMul(k.swapAxes(-1, -2)), scale);
         if (causal) {
             long nq = q.getShape().get(q.getShape().dimension() - 2);
             long nk = k.getShape().get(k.getShape().dimension() - 2);

@@ -1,5 +1,6 @@
 package dev.moa.train;
 
+import dev.moa.tensor.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -66,8 +67,8 @@ public final class MoaLosses {
         // masked diffusion loss, per row; rows without any subject pixel use the plain MSE
         NDArray se = pred.sub(target).square();
         NDArray maskSum = union.sum(new int[] {1, 2, 3});                               // (B)
-        NDArray masked = se.mul(union).sum(new int[] {1, 2, 3}).div(maskSum.mul(c).maximum(1e-12f));
-        NDArray plain = se.sum(new int[] {1, 2, 3}).div((float) (c * h * w));  // (multi-axis mean is not in DJL)
+        NDArray masked = se.mul(union).sum(new int[] {1, 2, 3}).div(Scalars.maximum(Scalars.mul(maskSum, c), 1e-12));
+        NDArray plain = Scalars.div(se.sum(new int[] {1, 2, 3}), c * h * w);  // (multi-axis mean is not in DJL)
         NDArray hasMask = maskSum.gt(0).toType(pred.getDataType(), false);
         NDArray diffusion = masked.mul(hasMask).add(plain.mul(hasMask.neg().add(1f))).mean();
 
@@ -86,7 +87,7 @@ public final class MoaLosses {
             sum = sum == null ? map : sum.add(map);
         }
         NDArray router = sum == null ? m.zeros(new Shape()) : union.neg().add(1f)
-                .mul(sum.div(r0s.size()).neg().add(1f)).square().mean();
+                .mul(Scalars.div(sum, r0s.size()).neg().add(1f)).square().mean();
 
         // object loss over the personalized attention maps of the chosen stages
         List<NDArray> terms = new ArrayList<>();
@@ -114,7 +115,7 @@ public final class MoaLosses {
         NDArray object = terms.isEmpty() ? m.zeros(new Shape())
                 : NDArrays.stack(new NDList(terms)).mean();
 
-        NDArray total = diffusion.add(router.mul((float) config.lambdaRouter)).add(object.mul((float) config.lambdaObject));
+        NDArray total = diffusion.add(Scalars.mul(router, config.lambdaRouter)).add(Scalars.mul(object, config.lambdaObject));
         return new Terms(total, diffusion, router, object);
     }
 
@@ -131,6 +132,6 @@ public final class MoaLosses {
         }
         long fh = h / hh;
         long fw = w / ww;
-        return x.reshape(s.get(0), s.get(1), hh, fh, ww, fw).sum(new int[] {3, 5}).div((float) (fh * fw));
+        return Scalars.div(x.reshape(s.get(0), s.get(1), hh, fh, ww, fw).sum(new int[] {3, 5}), fh * fw);
     }
 }

@@ -1,0 +1,18 @@
+package dev.moa.train;
+
+import java.util.List;
+
+/**
+ * Training batches by index: batch i is always the same (given the source's seed), which is what makes
+ * resuming exact (the trainer only needs to remember how many batches it consumed).
+ */
+public interface BatchSource {
+    /** The {@code index}-th batch. */
+    List<TrainSample> batch(long index);
+
+    /** Examples per batch. */
+    int batchSize();
+
+    /** A few fixed examples for validation sheets (may be empty). */
+    List<TrainSample> validationSamples(int count);
+}

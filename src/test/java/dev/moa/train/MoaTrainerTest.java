@@ -1,0 +1,207 @@
+package dev.moa.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import dev.moa.image.ClipImageProcessor;
+import dev.moa.image.RgbImage;
+import dev.moa.moa.MoaAdapter;
+import dev.moa.moa.SubjectEncoder;
+import dev.moa.pipeline.StableDiffusion;
+import dev.moa.testing.Fixtures;
+import dev.moa.text.ClipTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The trainer on the tiny model: losses fall, resume is exact, checkpoints rotate, memory stays put. */
+class MoaTrainerTest {
+    static StableDiffusion sd;
+    static SubjectEncoder encoder;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        sd = StableDiffusion.load(Fixtures.path("models/tiny-sd"));
+        encoder = SubjectEncoder.load(Fixtures.path("models/tiny-sd/image_encoder"), sd.manager());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        MoaAdapter.uninstall(sd.unet());
+        sd.close();
+    }
+
+    /** Tiny in-memory data: a coloured square ("box") on a plain background, its mask and its crop. */
+    static final class SquareData implements BatchSource {
+        final List<TrainSample> pool = new ArrayList<>();
+        final int batch;
+
+        SquareData(ClipTokenizer tok, ClipImageProcessor proc, int count, int batch) {
+            this.batch = batch;
+            Random r = new Random(5);
+            String caption = "a box on a table";
+            int pos = dev.moa.moa.SubjectPrompt.bind(tok, caption, List.of("box")).positions()[0];
+            for (int n = 0; n < count; n++) {
+                int res = 32;
+                byte[] px = new byte[res * res * 3];
+                float[] mask = new float[res * res];
+                int x0 = r.nextInt(12);
+                int y0 = r.nextInt(12);
+                int bg = r.nextInt(200);
+                for (int y = 0; y < res; y++) {
+                    for (int x = 0; x < res; x++) {
+                        boolean in = x >= x0 && x < x0 + 16 && y >= y0 && y < y0 + 16;
+                        mask[y * res + x] = in ? 1 : 0;
+                        px[(y * res + x) * 3] = (byte) (in ? 230 : bg);
+                        px[(y * res + x) * 3 + 1] = (byte) (in ? 40 : bg);
+                        px[(y * res + x) * 3 + 2] = (byte) (in ? 40 : 255 - bg);
+                    }
+                }
+                RgbImage img = new RgbImage(res, res, px);
+                float[] chw = img.toFloatChw();
+                float[] image = new float[chw.length];
+                for (int i = 0; i < chw.length; i++) {
+                    image[i] = chw[i] * 2 - 1;
+                }
+                float[] ref = proc.preprocess(img.crop(x0, y0, 16, 16));
+                pool.add(new TrainSample(image, res, caption, new String[] {"box"}, new int[] {pos},
+                        new float[][] {mask}, new float[][] {ref}));
+            }
+        }
+
+        @Override
+        public List<TrainSample> batch(long index) {
+            List<TrainSample> out = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                out.add(pool.get((int) ((index * batch + i) % pool.size())));
+            }
+            return out;
+        }
+
+        @Override
+        public int batchSize() {
+            return batch;
+        }
+
+        @Override
+        public List<TrainSample> validationSamples(int count) {
+            return pool.subList(0, Math.min(count, pool.size()));
+        }
+    }
+
+    private SquareData data(int count) {
+        return new SquareData(sd.tokenizer(), encoder.processor(), count, 2);
+    }
+
+    private MoaAdapter freshMoa() throws Exception {
+        return MoaAdapter.create(MoaAdapter.configFor(sd.unet(), 32, 16, 32, 16), sd.unet(), sd.manager(), 3);
+    }
+
+    private static TrainSettings settings(int steps) {
+        return TrainSettings.defaults().withSteps(steps).withLr(1e-3, 1e-2).withSchedule(2, 3, 2, 0, 1).withSeed(11);
+    }
+
+    @Test
+    void lossesFallOnASmallSet() throws Exception {
+        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(30), data(4), dir)) {
+            // the same batches, noise and timesteps before and after: the losses on them must fall
+            double[] before = new double[4];
+            for (int i = 0; i < 2; i++) {
+                double[] l = t.evaluate(i);
+                for (int k = 0; k < 4; k++) {
+                    before[k] += l[k] / 2;
+                }
+            }
+            t.train(TrainingListener.NONE);
+            double[] after = new double[4];
+            for (int i = 0; i < 2; i++) {
+                double[] l = t.evaluate(i);
+                for (int k = 0; k < 4; k++) {
+                    after[k] += l[k] / 2;
+                }
+            }
+            System.out.printf("training losses before/after 30 steps: total %.4f -> %.4f, diffusion %.4f -> %.4f,"
+                    + " router %.4f -> %.4f%n", before[0], after[0], before[1], after[1], before[2], after[2]);
+            assertTrue(after[0] < before[0], "total loss should fall");
+            assertTrue(after[2] < 0.5 * before[2], "the router should learn to send the background to the prior");
+        }
+        // log and rotated checkpoints
+        List<String> log = Files.readAllLines(dir.resolve("losses.csv"));
+        assertEquals(31, log.size());
+        assertTrue(log.get(0).startsWith("step,loss,diffusion,router,object"));
+        try (Stream<Path> s = Files.list(dir.resolve("checkpoints"))) {
+            assertEquals(List.of("step-0000027", "step-0000030"), s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertTrue(Files.exists(dir.resolve("moa.safetensors")) && Files.exists(dir.resolve("moa_config.json")));
+    }
+
+    @Test
+    void resumeContinuesExactly() throws Exception {
+        SquareData d = data(5);
+        Path straight = dir.resolve("straight");
+        List<Double> a = new ArrayList<>();
+        Map<String, float[]> wa = new java.util.HashMap<>();
+        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(6), d, straight)) {
+            for (int i = 0; i < 6; i++) {
+                a.add(t.trainStep().total());
+            }
+            t.moa().parameters().forEach((k, v) -> wa.put(k, v.toFloatArray()));
+        }
+        Path split = dir.resolve("split");
+        List<Double> b = new ArrayList<>();
+        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(6), d, split)) {
+            for (int i = 0; i < 3; i++) {
+                b.add(t.trainStep().total());
+            }
+            t.saveCheckpoint();
+            // keep training past the checkpoint: the resume must discard these steps
+            t.trainStep();
+        }
+        try (MoaTrainer t = MoaTrainer.resume(sd, encoder, settings(6), d, split, null)) {
+            assertEquals(3, t.step());
+            for (int i = 0; i < 3; i++) {
+                b.add(t.trainStep().total());
+            }
+            System.out.println("straight " + a + "\nresumed  " + b);
+            for (Map.Entry<String, NDArray> e : t.moa().parameters().entrySet()) {
+                assertArrayEquals(wa.get(e.getKey()), e.getValue().toFloatArray(), e.getKey());
+            }
+        }
+        assertEquals(a, b, "same losses as the uninterrupted run");
+        assertEquals(7, Files.readAllLines(split.resolve("losses.csv")).size(), "the log has each step once");
+    }
+
+    @Test
+    void stepsDoNotLeakArraysIntoTheModelManager() throws Exception {
+        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(4), data(2), dir)) {
+            t.trainStep();
+            int before = sd.manager().getManagedArrays().size();
+            t.trainStep();
+            t.trainStep();
+            assertEquals(before, sd.manager().getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void validationSheet() throws Exception {
+        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(1), data(2), dir)) {
+            Path sheet = t.validate();
+            assertTrue(Files.size(sheet) > 1000);
+            RgbImage img = dev.moa.image.Images.read(sheet);
+            assertTrue(img.width() >= 4 * 128 && img.height() >= 2 * 128, img.width() + "x" + img.height());
+        }
+    }
+}
