@@ -346,6 +346,9 @@ public final class MoaTrainer implements AutoCloseable {
         deleteTree(target);
         AtomicFiles.move(tmp, target);
         moa.save(output);
+        if (Files.exists(logFile())) {
+            LossCurves.write(logFile(), output.resolve("losses.png"), "MoA training, step " + step);
+        }
         List<Path> all;
         try (Stream<Path> s = Files.list(dir)) {
             all = s.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
