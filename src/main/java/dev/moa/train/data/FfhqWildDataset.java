@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * bbox} (pixels, {@code x0, y0} inclusive, {@code x1, y1} exclusive: FastComposer slices {@code
  * image[:, y0:y1, x0:x1]}; its code comment calls the entries {@code h1, w1, h2, w2} but indexes them
  * that way), and its word the caption's word that ends at or contains character {@code end - 1}
- * (FastComposer inserts its image token at {@code end} and marks the token before it). Segments are in
+ * (FastComposer inserts its image token at {@code end} and marks the token before it; offsets count
+ * characters as Python does, i.e. code points). Segments are in
  * caption order (sorted by {@code end}).
  *
  * <p>Segment selection follows FastComposer's {@code data.py}: segments whose {@code coco_label} is not
@@ -266,11 +267,7 @@ public final class FfhqWildDataset implements SourceDataset {
                 continue;
             }
             int segId = intField(o, "id", where);
-            int end = intField(o, "end", where);
-            if (end <= 0 || end > caption.length()) {
-                throw new DataFormatException(where + ": \"end\" " + end + " is outside the caption (length "
-                        + caption.length() + ")");
-            }
+            int end = utf16Offset(caption, intField(o, "end", where), where);
             BinaryMask mask = BinaryMask.ofLabel(image.width(), image.height(), labels, segId);
             Box box = o.has("bbox") && !o.get("bbox").isJsonNull() ? box(o.get("bbox"), where, image) : null;
             if (box == null) {
@@ -287,6 +284,18 @@ public final class FfhqWildDataset implements SourceDataset {
             subjects.add(x.subject());
         }
         return new SourceExample(id, image, caption, Collections.unmodifiableList(subjects));
+    }
+
+    /**
+     * A caption offset as Python counts it (code points) as a Java string index (UTF-16 units); they
+     * differ only after characters outside the Basic Multilingual Plane (emoji).
+     */
+    static int utf16Offset(String caption, int codePoints, String where) throws DataFormatException {
+        int n = caption.codePointCount(0, caption.length());
+        if (codePoints <= 0 || codePoints > n) {
+            throw new DataFormatException(where + ": \"end\" " + codePoints + " is outside the caption (length " + n + ")");
+        }
+        return caption.offsetByCodePoints(0, codePoints);
     }
 
     static JsonObject readJson(Path file) throws IOException {

@@ -33,7 +33,8 @@ import java.util.List;
  *       <li>{@code word}: the subject word (or phrase; its last word is bound). Each subject takes the
  *           first occurrence not already taken by an earlier subject of the line. Instead of {@code
  *           word}, {@code end} may give the character offset where the subject's phrase ends, as in
- *           FFHQ-wild.
+ *           FFHQ-wild
+ *           (counted in code points, as Python counts).
  *       <li>{@code mask}: a picture of the same size as {@code image} (PNG: nonzero in any channel is the
  *           subject; use a lossless format) or an {@code .npy} array (H, W), nonzero is the subject.
  *           May be left out if {@code bbox} is given: the box is the mask then.
@@ -114,16 +115,13 @@ public final class ManifestDataset implements SourceDataset {
                     }
                     JsonObject s = arr.get(k).getAsJsonObject();
                     String word = string(s, "word", sw, false);
-                    int end = s.has("end") ? FfhqWildDataset.intField(s, "end", sw) : -1;
+                    int end = s.has("end") && !s.get("end").isJsonNull()
+                            ? FfhqWildDataset.utf16Offset(caption, FfhqWildDataset.intField(s, "end", sw), sw) : -1;
                     if (word == null && end < 0) {
                         throw new DataFormatException(sw + ": needs \"word\" (or \"end\")");
                     }
                     if (word != null && word.isBlank()) {
                         throw new DataFormatException(sw + ": empty \"word\"");
-                    }
-                    if (end == 0 || end > caption.length()) {
-                        throw new DataFormatException(sw + ": \"end\" " + end + " is outside the caption (length "
-                                + caption.length() + ")");
                     }
                     Path mask = path(s, "mask", base, sw, false);
                     double[] bbox = null;

@@ -62,7 +62,7 @@
  *       the mask). {@code bbox}: where the reference is cut from (default: the mask's bounds). {@code
  *       reference}: a separate photo used whole instead of a cut-out. {@code word} binds to its first
  *       occurrence in the caption not taken by an earlier subject; {@code end} (a character offset, as in
- *       FFHQ-wild) may be given instead. Optional: {@code id}, {@code label}.
+ *       FFHQ-wild) may be given instead. Offsets count characters as Python does (code points). Optional: {@code id}, {@code label}.
  *   <li><b>NPY</b> ({@link dev.moa.train.data.Npy}): versions 1.0, 2.0, 3.0; bool, int8..int64,
  *       uint8..uint64, float16/32/64; either byte order; C or Fortran order; any rank. The writer is
  *       byte-identical to {@code numpy.save}.

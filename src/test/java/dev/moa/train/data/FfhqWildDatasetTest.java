@@ -173,4 +173,19 @@ class FfhqWildDatasetTest {
         assertTrue(w.count(DataWarnings.Kind.BAD_ENTRY) >= 1);
         assertFalse(w.snapshot().containsKey(DataWarnings.Kind.EMPTY_MASK));
     }
+
+    @Test
+    void endOffsetsCountCodePointsAsPythonDoes() throws IOException {
+        RgbImage img = TestData.picture(W, H, 0, BOXES, new int[] {1, 2, 3});
+        NpyArray seg = NpyArray.ofInts(NpyType.UINT8, TestData.labels(W, H, BOXES, IDS), H, W);
+        // "\uD83D\uDE00 a man": the emoji is one character for Python, two for Java; "man" ends at Python offset 7
+        TestData.ffhqEntry(root, "00020", img, "{\"caption\": \"\\ud83d\\ude00 a man\", \"segments\": "
+                + "[{\"id\": 7, \"end\": 7, \"coco_label\": \"person\"}]}", seg);
+        TestData.idList(root, "image_ids.txt", List.of("00020"));
+        SourceExample e = FfhqWildDataset.open(root, FfhqWildDataset.Split.ALL).load(0);
+        assertEquals(8, e.subjects().get(0).end());
+        TrainingExample t = new Preprocessor(TestData.tokenizer(), PreprocessOptions.evaluation().withResolution(16)
+                .withReferenceProcessor(ClipImageProcessor.square(8))).prepare(e, 0, 0, 0);
+        assertEquals("man", t.subjects().get(0).word());
+    }
 }
