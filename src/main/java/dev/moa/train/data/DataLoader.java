@@ -264,7 +264,7 @@ public final class DataLoader implements AutoCloseable {
         int n = dataset.size();
         long epoch = slot / n;
         int position = (int) (slot % n);
-        int[] order = order(epoch);
+        int[] order = cachedOrder(epoch);
         IOException first = null;
         for (int k = 0; k < n; k++) {
             int index = order[(position + k) % n];
@@ -291,8 +291,12 @@ public final class DataLoader implements AutoCloseable {
                 + first.getMessage(), first);
     }
 
-    /** The order of the data set in {@code epoch}: a permutation from (seed, epoch), or the identity. */
+    /** The order of the data set in {@code epoch} (a copy): a permutation from (seed, epoch), or the identity. */
     public int[] order(long epoch) {
+        return cachedOrder(epoch).clone();
+    }
+
+    private int[] cachedOrder(long epoch) {
         synchronized (orders) {
             int[] o = orders.get(epoch);
             if (o == null) {
