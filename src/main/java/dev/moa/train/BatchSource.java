@@ -1,5 +1,6 @@
 package dev.moa.train;
 
+import dev.moa.train.data.TrainingExample;
 import java.util.List;
 
 /**
@@ -8,11 +9,11 @@ import java.util.List;
  */
 public interface BatchSource {
     /** The {@code index}-th batch. */
-    List<TrainSample> batch(long index);
+    List<TrainingExample> batch(long index);
 
     /** Examples per batch. */
     int batchSize();
 
     /** A few fixed examples for validation sheets (may be empty). */
-    List<TrainSample> validationSamples(int count);
+    List<TrainingExample> validationSamples(int count);
 }

@@ -19,6 +19,8 @@ import dev.moa.pipeline.StableDiffusion;
 import dev.moa.schedulers.DdpmNoise;
 import dev.moa.tensor.Grads;
 import dev.moa.tensor.TorchGenerator;
+import dev.moa.train.data.SubjectSample;
+import dev.moa.train.data.TrainingExample;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -217,16 +219,16 @@ public final class MoaTrainer implements AutoCloseable {
 
     /** Forward (and, with accum > 0, backward) of one micro-batch; returns {total, diffusion, router, object}. */
     private double[] microStep(long index, int accum) {
-        List<TrainSample> batch = data.batch(index);
+        List<TrainingExample> batch = data.batch(index);
         TorchGenerator gen = new TorchGenerator(mix(settings.seed(), index));
         int b = batch.size();
         int res = batch.get(0).resolution();
         int slots = 1;
-        for (TrainSample x : batch) {
+        for (TrainingExample x : batch) {
             if (x.resolution() != res) {
                 throw new IllegalArgumentException("all examples of a batch need the same resolution");
             }
-            slots = Math.max(slots, x.subjects());
+            slots = Math.max(slots, x.subjects().size());
         }
         try (NDManager m = sd.manager().newSubManager()) {
             // frozen parts: latents, text and image embeddings (no graph)
@@ -257,11 +259,12 @@ public final class MoaTrainer implements AutoCloseable {
             List<int[]> where = new ArrayList<>();
             for (int i = 0; i < b; i++) {
                 java.util.Arrays.fill(positions[i], -1);
-                TrainSample x = batch.get(i);
-                for (int s = 0; s < x.subjects(); s++) {
-                    positions[i][s] = x.positions()[s];
-                    System.arraycopy(x.masks()[s], 0, masks, (i * slots + s) * res * res, res * res);
-                    refs.add(x.references()[s]);
+                TrainingExample x = batch.get(i);
+                for (int s = 0; s < x.subjects().size(); s++) {
+                    SubjectSample subject = x.subjects().get(s);
+                    positions[i][s] = subject.tokenPosition();
+                    System.arraycopy(subject.mask(), 0, masks, (i * slots + s) * res * res, res * res);
+                    refs.add(subject.reference());
                     where.add(new int[] {i, s});
                 }
             }
@@ -304,11 +307,17 @@ public final class MoaTrainer implements AutoCloseable {
         return new double[] {t.total().getFloat(), t.diffusion().getFloat(), t.router().getFloat(), t.object().getFloat()};
     }
 
-    private int[] tokenIds(List<TrainSample> batch) {
+    /** The examples' token ids (the subject positions index into these). */
+    private int[] tokenIds(List<TrainingExample> batch) {
         int len = sd.tokenizer().maxLength();
         int[] ids = new int[batch.size() * len];
         for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(sd.tokenizer().encodePadded(batch.get(i).caption()), 0, ids, i * len, len);
+            int[] x = batch.get(i).inputIds();
+            if (x.length != len) {
+                throw new IllegalArgumentException("example " + batch.get(i).id() + " has " + x.length
+                        + " token ids; the text encoder takes " + len);
+            }
+            System.arraycopy(x, 0, ids, i * len, len);
         }
         return ids;
     }

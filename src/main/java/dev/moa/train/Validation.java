@@ -17,6 +17,8 @@ import dev.moa.pipeline.MoaPipeline;
 import dev.moa.pipeline.MoaResult;
 import dev.moa.pipeline.ProgressListener;
 import dev.moa.pipeline.StableDiffusion;
+import dev.moa.train.data.SubjectSample;
+import dev.moa.train.data.TrainingExample;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,15 +32,15 @@ final class Validation {
 
     private final MoaPipeline pipeline;
     private final SubjectEncoder encoder;
-    private final List<TrainSample> samples;
+    private final List<TrainingExample> samples;
     private final long seed;
 
-    Validation(StableDiffusion sd, SubjectEncoder encoder, MoaAdapter moa, List<TrainSample> samples, long seed) {
+    Validation(StableDiffusion sd, SubjectEncoder encoder, MoaAdapter moa, List<TrainingExample> samples, long seed) {
         this.pipeline = new MoaPipeline(sd, moa, encoder, null);
         this.encoder = encoder;
         this.samples = new ArrayList<>();
-        for (TrainSample s : samples) {
-            if (!s.caption().isEmpty() && s.subjects() > 0) {
+        for (TrainingExample s : samples) {
+            if (!s.caption().isEmpty() && !s.subjects().isEmpty()) {
                 this.samples.add(s);
             }
         }
@@ -52,16 +54,16 @@ final class Validation {
     Path write(Path file, String title) throws IOException {
         Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "router map (personalized weight)");
         int k = 0;
-        for (TrainSample s : samples) {
+        for (TrainingExample s : samples) {
             List<Subject> subjects = new ArrayList<>();
             List<RgbImage> refs = new ArrayList<>();
             int side = encoder.encoder().imageSize();
             try (NDManager m = pipeline.model().manager().newSubManager()) {
-                for (int i = 0; i < s.subjects(); i++) {
-                    float[] e = encoder.encoder().imageEmbeds(m.create(s.references()[i], new Shape(1, 3, side, side)))
+                for (SubjectSample subject : s.subjects()) {
+                    float[] e = encoder.encoder().imageEmbeds(m.create(subject.reference(), new Shape(1, 3, side, side)))
                             .toFloatArray();
-                    subjects.add(new Subject(s.words()[i], null, e));
-                    refs.add(denormalize(s.references()[i], side, encoder.processor().mean(), encoder.processor().std()));
+                    subjects.add(new Subject(subject.word(), null, e));
+                    refs.add(denormalize(subject.reference(), side, encoder.processor().mean(), encoder.processor().std()));
                 }
             }
             GenerationOptions o = GenerationOptions.builder().setPrompt(s.caption()).optSteps(STEPS).optGuidance(GUIDANCE)

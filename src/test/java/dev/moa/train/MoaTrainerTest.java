@@ -5,19 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
-import dev.moa.image.ClipImageProcessor;
 import dev.moa.image.RgbImage;
 import dev.moa.moa.MoaAdapter;
 import dev.moa.moa.SubjectEncoder;
 import dev.moa.pipeline.StableDiffusion;
 import dev.moa.testing.Fixtures;
-import dev.moa.text.ClipTokenizer;
+import dev.moa.train.data.PreprocessOptions;
+import dev.moa.train.data.SyntheticDataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,66 +43,17 @@ class MoaTrainerTest {
         sd.close();
     }
 
-    /** Tiny in-memory data: a coloured square ("box") on a plain background, its mask and its crop. */
-    static final class SquareData implements BatchSource {
-        final List<TrainSample> pool = new ArrayList<>();
-        final int batch;
+    static Path syntheticSet;
 
-        SquareData(ClipTokenizer tok, ClipImageProcessor proc, int count, int batch) {
-            this.batch = batch;
-            Random r = new Random(5);
-            String caption = "a box on a table";
-            int pos = dev.moa.moa.SubjectPrompt.bind(tok, caption, List.of("box")).positions()[0];
-            for (int n = 0; n < count; n++) {
-                int res = 32;
-                byte[] px = new byte[res * res * 3];
-                float[] mask = new float[res * res];
-                int x0 = r.nextInt(12);
-                int y0 = r.nextInt(12);
-                int bg = r.nextInt(200);
-                for (int y = 0; y < res; y++) {
-                    for (int x = 0; x < res; x++) {
-                        boolean in = x >= x0 && x < x0 + 16 && y >= y0 && y < y0 + 16;
-                        mask[y * res + x] = in ? 1 : 0;
-                        px[(y * res + x) * 3] = (byte) (in ? 230 : bg);
-                        px[(y * res + x) * 3 + 1] = (byte) (in ? 40 : bg);
-                        px[(y * res + x) * 3 + 2] = (byte) (in ? 40 : 255 - bg);
-                    }
-                }
-                RgbImage img = new RgbImage(res, res, px);
-                float[] chw = img.toFloatChw();
-                float[] image = new float[chw.length];
-                for (int i = 0; i < chw.length; i++) {
-                    image[i] = chw[i] * 2 - 1;
-                }
-                float[] ref = proc.preprocess(img.crop(x0, y0, 16, 16));
-                pool.add(new TrainSample(image, res, caption, new String[] {"box"}, new int[] {pos},
-                        new float[][] {mask}, new float[][] {ref}));
-            }
+    /** A small synthetic FFHQ-wild set (make-synthetic-data), read back through the real data pipeline. */
+    private LoaderBatches data(int batch) throws Exception {
+        if (syntheticSet == null) {
+            syntheticSet = Files.createTempDirectory("moa-synthetic");
+            SyntheticDataset.generate(syntheticSet, 24, 5, SyntheticDataset.Options.defaults().withResolution(48)
+                    .withIdentities(4).withThreads(1));
         }
-
-        @Override
-        public List<TrainSample> batch(long index) {
-            List<TrainSample> out = new ArrayList<>();
-            for (int i = 0; i < batch; i++) {
-                out.add(pool.get((int) ((index * batch + i) % pool.size())));
-            }
-            return out;
-        }
-
-        @Override
-        public int batchSize() {
-            return batch;
-        }
-
-        @Override
-        public List<TrainSample> validationSamples(int count) {
-            return pool.subList(0, Math.min(count, pool.size()));
-        }
-    }
-
-    private SquareData data(int count) {
-        return new SquareData(sd.tokenizer(), encoder.processor(), count, 2);
+        PreprocessOptions o = PreprocessOptions.training().withResolution(32);
+        return LoaderBatches.open(syntheticSet, sd.tokenizer(), encoder.processor(), o, batch, 9);
     }
 
     private MoaAdapter freshMoa() throws Exception {
@@ -116,7 +66,7 @@ class MoaTrainerTest {
 
     @Test
     void lossesFallOnASmallSet() throws Exception {
-        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(30), data(4), dir)) {
+        try (LoaderBatches d = data(2); MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(30), d, dir)) {
             // the same batches, noise and timesteps before and after: the losses on them must fall
             double[] before = new double[4];
             for (int i = 0; i < 2; i++) {
@@ -150,7 +100,7 @@ class MoaTrainerTest {
 
     @Test
     void resumeContinuesExactly() throws Exception {
-        SquareData d = data(5);
+        LoaderBatches d = data(2);
         Path straight = dir.resolve("straight");
         List<Double> a = new ArrayList<>();
         Map<String, float[]> wa = new java.util.HashMap<>();
@@ -180,13 +130,14 @@ class MoaTrainerTest {
                 assertArrayEquals(wa.get(e.getKey()), e.getValue().toFloatArray(), e.getKey());
             }
         }
+        d.close();
         assertEquals(a, b, "same losses as the uninterrupted run");
         assertEquals(7, Files.readAllLines(split.resolve("losses.csv")).size(), "the log has each step once");
     }
 
     @Test
     void stepsDoNotLeakArraysIntoTheModelManager() throws Exception {
-        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(4), data(2), dir)) {
+        try (LoaderBatches d = data(2); MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(4), d, dir)) {
             t.trainStep();
             int before = sd.manager().getManagedArrays().size();
             t.trainStep();
@@ -197,7 +148,7 @@ class MoaTrainerTest {
 
     @Test
     void validationSheet() throws Exception {
-        try (MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(1), data(2), dir)) {
+        try (LoaderBatches d = data(2); MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), settings(1), d, dir)) {
             Path sheet = t.validate();
             assertTrue(Files.size(sheet) > 1000);
             RgbImage img = dev.moa.image.Images.read(sheet);

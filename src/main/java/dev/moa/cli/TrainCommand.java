@@ -1,0 +1,187 @@
+package dev.moa.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import dev.moa.io.Json;
+import dev.moa.models.SingleFileCheckpoint;
+import dev.moa.moa.MoaAdapter;
+import dev.moa.moa.MoaConfig;
+import dev.moa.moa.SubjectEncoder;
+import dev.moa.pipeline.StableDiffusion;
+import dev.moa.train.LoaderBatches;
+import dev.moa.train.Memory;
+import dev.moa.train.MoaTrainer;
+import dev.moa.train.StepStats;
+import dev.moa.train.TrainSettings;
+import dev.moa.train.TrainingListener;
+import dev.moa.train.data.PreprocessOptions;
+import dev.moa.train.data.ReferenceAugmentation;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code moa train}: trains MoA weights on a frozen base model. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train MoA (personalized experts, routers, fuser) on a frozen base model and image encoder.",
+                "Data: an FFHQ-wild folder (FastComposer's layout, e.g. from make-synthetic-data) or a JSONL manifest.",
+                "Writes the latest weights to --output (usable with generate --moa), checkpoints/, losses.csv,"
+                        + " losses.png and validation/ sheets."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--base", required = true, paramLabel = "DIR|FILE", description = "base SD 1.x model")
+    Path base;
+
+    @Option(names = "--image-encoder", required = true, paramLabel = "DIR", description = "CLIP image encoder folder")
+    Path imageEncoder;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR|FILE", description = "FFHQ-wild folder or .jsonl manifest")
+    Path data;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "run folder (weights, checkpoints, logs)")
+    Path output;
+
+    @Option(names = "--moa", paramLabel = "DIR", description = "start from this MoA checkpoint (default: a fresh one, as moa-init)")
+    Path moaDir;
+
+    @Option(names = "--resume", arity = "0..1", fallbackValue = "", paramLabel = "CHECKPOINT",
+            description = "continue from the latest checkpoint in --output (or the given checkpoint folder)")
+    String resume;
+
+    @Option(names = "--steps", defaultValue = "10000", description = "optimizer steps (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "4", description = "examples per micro-batch (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--grad-accum", defaultValue = "1", description = "micro-batches per optimizer step (default ${DEFAULT-VALUE})")
+    int gradAccum;
+
+    @Option(names = "--lr", defaultValue = "1e-5", description = "learning rate of the personalized experts (default ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--lr-router", defaultValue = "1e-4", description = "learning rate of routers and fuser (default ${DEFAULT-VALUE})")
+    double lrRouter;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default ${DEFAULT-VALUE})")
+    double weightDecay;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "linear warmup steps (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = "global gradient-norm clipping (default ${DEFAULT-VALUE})")
+    double maxGradNorm;
+
+    @Option(names = "--resolution", defaultValue = "512", description = "training resolution (default ${DEFAULT-VALUE})")
+    int resolution;
+
+    @Option(names = "--save-every", defaultValue = "500", description = "checkpoint interval in steps (default ${DEFAULT-VALUE})")
+    int saveEvery;
+
+    @Option(names = "--keep", defaultValue = "3", description = "checkpoints to keep (default ${DEFAULT-VALUE})")
+    int keep;
+
+    @Option(names = "--validate-every", defaultValue = "500", description = "validation sheet interval, 0 = never (default ${DEFAULT-VALUE})")
+    int validateEvery;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed for data order, noise and initialisation (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--no-augment", description = "no reference augmentation")
+    boolean noAugment;
+
+    @Option(names = "--uncond-prob", defaultValue = "0.1", description = "probability of dropping caption and subjects (default ${DEFAULT-VALUE})")
+    double uncondProb;
+
+    @Option(names = "--subject-drop-prob", defaultValue = "0.1", description = "probability of dropping each subject (default ${DEFAULT-VALUE})")
+    double subjectDropProb;
+
+    @Option(names = "--threads", description = "CPU threads for libtorch")
+    Integer threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "no progress output")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream log = quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : System.err;
+        if (threads != null) {
+            JniUtils.setNumThreads(threads);
+        }
+        if (resolution % 8 != 0 || resolution < 16) {
+            throw new ParameterException(spec.commandLine(), "--resolution must be a multiple of 8 (>= 16), got " + resolution);
+        }
+        if (batch < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch must be >= 1");
+        }
+        TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
+                maxGradNorm, saveEvery, keep, validateEvery, 10, seed);
+        log.println("loading " + base);
+        try (StableDiffusion sd = StableDiffusion.load(base, SingleFileCheckpoint.Overrides.none(), c -> log.println("  " + c))) {
+            SubjectEncoder enc = SubjectEncoder.load(imageEncoder, sd.manager());
+            PreprocessOptions prep = PreprocessOptions.training().withResolution(resolution)
+                    .withDropout(uncondProb, subjectDropProb);
+            if (noAugment) {
+                prep = prep.withAugmentation(ReferenceAugmentation.none());
+            }
+            try (LoaderBatches batches = LoaderBatches.open(data, sd.tokenizer(), enc.processor(), prep, batch, seed)) {
+                log.println("data: " + batches.description());
+                MoaTrainer trainer;
+                if (resume != null) {
+                    Path ckpt = resume.isEmpty() ? null : Path.of(resume);
+                    trainer = MoaTrainer.resume(sd, enc, settings, batches, output, ckpt);
+                    log.println("resumed at step " + trainer.step());
+                } else {
+                    if (MoaTrainer.latestCheckpoint(output) != null) {
+                        throw new ParameterException(spec.commandLine(), output
+                                + " already has checkpoints: add --resume to continue, or choose another --output");
+                    }
+                    MoaAdapter moa;
+                    if (moaDir != null) {
+                        moa = MoaAdapter.load(moaDir, sd.unet(), sd.manager());
+                    } else {
+                        MoaConfig c = MoaAdapter.configFor(sd.unet(), enc.embedDim(), 128, 128, 64);
+                        c.baseModel = base.toAbsolutePath().toString();
+                        c.imageEncoder = imageEncoder.toAbsolutePath().toString();
+                        moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
+                    }
+                    trainer = MoaTrainer.start(sd, enc, moa, settings, batches, output);
+                }
+                try (MoaTrainer t = trainer) {
+                    long start = t.step();
+                    long t0 = System.nanoTime();
+                    t.train(new TrainingListener() {
+                        @Override
+                        public void onStep(StepStats s, long total) {
+                            if (s.step() % settings.logEvery() == 0 || s.step() == total || s.step() == start + 1) {
+                                double el = (System.nanoTime() - t0) / 1e9;
+                                double per = el / (s.step() - start);
+                                log.printf("step %d/%d  loss %.4f (diffusion %.4f, router %.4f, object %.2e)  %.2f s/step"
+                                        + "  ETA %s  rss %d MB%n", s.step(), total, s.total(), s.diffusion(), s.router(),
+                                        s.object(), per, ProgressBar.clock(per * (total - s.step())), Memory.rssMb());
+                            }
+                        }
+
+                        @Override
+                        public void onCheckpoint(Path dir) {
+                            log.println("checkpoint " + dir);
+                        }
+
+                        @Override
+                        public void onValidation(Path sheet) {
+                            log.println("validation sheet " + sheet);
+                        }
+                    });
+                }
+                System.out.println(output.toAbsolutePath());
+            }
+        }
+        return 0;
+    }
+}
