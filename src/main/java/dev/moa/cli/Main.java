@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code moa} command line. */
 @Command(name = "moa", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mixture-of-Attention personalized text-to-image generation on Stable Diffusion 1.x, in Java.",
-        subcommands = {GenerateCommand.class, CheckCommand.class,
+        subcommands = {GenerateCommand.class, CheckCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -24,6 +24,12 @@ public final class GroupNorm {
     }
 
     public NDArray forward(NDArray x) {
-        return Ops.get().groupNorm(x, groups, weight, bias, eps);
+        if (!LayerProfile.on()) {
+            return Ops.get().groupNorm(x, groups, weight, bias, eps);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = Ops.get().groupNorm(x, groups, weight, bias, eps);
+        LayerProfile.record(LayerProfile.Kind.GROUP_NORM, t0, 0);
+        return y;
     }
 }

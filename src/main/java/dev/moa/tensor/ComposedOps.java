@@ -58,6 +58,11 @@ public final class ComposedOps implements Ops {
     }
 
     @Override
+    public NDArray softmax(NDArray x, int axis) {
+        return x.softmax(axis);
+    }
+
+    @Override
     public NDArray cast(NDArray x, Precision precision) {
         DataType target;
         switch (precision) {

@@ -25,6 +25,9 @@ public interface Ops {
      */
     NDArray attention(NDArray q, NDArray k, NDArray v, double scale, boolean causal);
 
+    /** Softmax over {@code axis}; unlike DJL's, safe on bf16 tensors (DJL passes their unknown dtype on and aborts). */
+    NDArray softmax(NDArray x, int axis);
+
     /** A dtype cast that keeps the autograd graph (DJL's toType cuts it). */
     NDArray cast(NDArray x, Precision precision);
 

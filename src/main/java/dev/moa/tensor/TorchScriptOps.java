@@ -38,7 +38,9 @@ public final class TorchScriptOps implements Ops {
             + "  def silu(self: __torch__." + CLASS + ",\n    x: Tensor) -> Tensor:\n"
             + "    return torch.silu(x)\n"
             + "  def to_dtype(self: __torch__." + CLASS + ",\n    x: Tensor,\n    dtype: int) -> Tensor:\n"
-            + "    return torch.to(x, dtype)\n";
+            + "    return torch.to(x, dtype)\n"
+            + "  def softmax(self: __torch__." + CLASS + ",\n    x: Tensor,\n    dim: int) -> Tensor:\n"
+            + "    return torch.softmax(x, dim)\n";
 
     private static volatile TorchScriptOps instance;
 
@@ -136,6 +138,11 @@ public final class TorchScriptOps implements Ops {
     @Override
     public NDArray attention(NDArray q, NDArray k, NDArray v, double scale, boolean causal) {
         return call("sdpa", q, (PtNDArray) q, (PtNDArray) k, (PtNDArray) v, causal, scale);
+    }
+
+    @Override
+    public NDArray softmax(NDArray x, int axis) {
+        return call("softmax", x, (PtNDArray) x, (long) axis);
     }
 
     @Override
