@@ -26,11 +26,15 @@ import java.util.function.Consumer;
 public final class DiffusionBench {
     private DiffusionBench() {}
 
-    /** What to run. */
+    /** What to run; {@code unet} and {@code vae} are SD 1.5's for the real benchmark (tests use tiny ones). */
     public record Options(Precision precision, int steps, int warmup, int size, int batch, int vaeRuns,
-            VaeTiling vaeTiling, int gemmSize, long seed) {
+            VaeTiling vaeTiling, int gemmSize, long seed, UNetConfig unet, VaeConfig vae) {
         public static Options defaults() {
-            return new Options(Precision.FP32, 5, 2, 512, 2, 1, VaeTiling.AUTO, 4096, 0);
+            return new Options(Precision.FP32, 5, 2, 512, 2, 1, VaeTiling.AUTO, 4096, 0, UNetConfig.sd15(), VaeConfig.sd15());
+        }
+
+        int latentSize() {
+            return size / vae.downFactor();
         }
     }
 
@@ -94,8 +98,8 @@ public final class DiffusionBench {
         r.settings.put("precision", o.precision().name().toLowerCase(java.util.Locale.ROOT));
         r.settings.put("size", o.size());
         r.settings.put("batch", o.batch());
-        r.settings.put("latent", List.of(o.batch(), 4, o.size() / 8, o.size() / 8));
-        r.settings.put("context", List.of(o.batch(), 77, 768));
+        r.settings.put("latent", List.of(o.batch(), o.unet().inChannels(), o.latentSize(), o.latentSize()));
+        r.settings.put("context", List.of(o.batch(), 77, o.unet().crossAttentionDim()));
         r.settings.put("steps", o.steps());
         r.settings.put("warmup", o.warmup());
         r.settings.put("vaeRuns", o.vaeRuns());
@@ -126,19 +130,19 @@ public final class DiffusionBench {
     }
 
     private static void runUnet(Options o, Report r, NDManager root, Consumer<String> log) {
-        log.accept("building the SD 1.5 UNet (random weights, " + o.precision() + ") ...");
+        log.accept("building the UNet (random weights, " + o.precision() + ") ...");
         long t0 = System.nanoTime();
-        Weights w = Weights.random("sd15 unet (random)", root, o.seed(), o.precision());
-        UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.sd15(), w);
+        Weights w = Weights.random("unet (random)", root, o.seed(), o.precision());
+        UNet2DConditionModel unet = new UNet2DConditionModel(o.unet(), w);
         r.unet.buildSeconds = (System.nanoTime() - t0) / 1e9;
         r.unet.parameters = count(w);
         System.gc();
         r.memory.peakRssBuildBytes = Machine.procStatusBytes("VmHWM");
         r.memory.peakResetSupported = Machine.resetPeakRss();
 
-        int lat = o.size() / 8;
-        NDArray latents = new TorchGenerator(o.seed() + 1).randn(root, o.batch(), 4, lat, lat);
-        NDArray context = new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77, 768);
+        int lat = o.latentSize();
+        NDArray latents = new TorchGenerator(o.seed() + 1).randn(root, o.batch(), o.unet().inChannels(), lat, lat);
+        NDArray context = new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77, o.unet().crossAttentionDim());
         float[] ts = new float[o.batch()];
         java.util.Arrays.fill(ts, 500f);
         NDArray t = root.create(ts);
@@ -197,21 +201,21 @@ public final class DiffusionBench {
 
     private static void runVae(Options o, Report r, NDManager root, Consumer<String> log) {
         Precision vp = StableDiffusion.vaePrecision(o.precision());
-        log.accept("building the SD 1.5 VAE (random weights, " + vp + ") ...");
+        log.accept("building the VAE (random weights, " + vp + ") ...");
         Vae v = new Vae();
         r.vae = v;
         v.precision = vp.name().toLowerCase(java.util.Locale.ROOT);
         long t0 = System.nanoTime();
-        Weights w = Weights.random("sd15 vae (random)", root, o.seed() + 10, vp);
-        VaeConfig cfg = VaeConfig.sd15();
+        Weights w = Weights.random("vae (random)", root, o.seed() + 10, vp);
+        VaeConfig cfg = o.vae();
         AutoencoderKL vae = new AutoencoderKL(cfg, w);
         v.buildSeconds = (System.nanoTime() - t0) / 1e9;
         v.parameters = count(w);
-        int lat = o.size() / 8;
+        int lat = o.latentSize();
         v.tiled = o.vaeTiling().applies(cfg, lat, lat);
         System.gc();
         Machine.resetPeakRss();
-        NDArray z = new TorchGenerator(o.seed() + 3).randn(root, 1, 4, lat, lat);
+        NDArray z = new TorchGenerator(o.seed() + 3).randn(root, 1, cfg.latentChannels(), lat, lat);
         v.warmupSeconds = decode(vae, z, v.tiled, root);
         log.accept(String.format("  vae decode warm-up: %.3f s%s", v.warmupSeconds, v.tiled ? " (tiled)" : ""));
         v.decodeSeconds = new double[o.vaeRuns()];

@@ -6,6 +6,8 @@ import dev.moa.bench.DiffusionBench;
 import dev.moa.bench.DiffusionBench.Options;
 import dev.moa.bench.DiffusionBench.Part;
 import dev.moa.bench.DiffusionBench.Report;
+import dev.moa.models.UNetConfig;
+import dev.moa.models.VaeConfig;
 import dev.moa.models.VaeTiling;
 import dev.moa.tensor.Precision;
 import java.io.PrintStream;
@@ -81,7 +83,8 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Options o = new Options(p, steps, warmup, size, batch, vaeRuns, tiling, gemmSize, 0);
+        Options o = new Options(p, steps, warmup, size, batch, vaeRuns, tiling, gemmSize, 0, UNetConfig.sd15(),
+                VaeConfig.sd15());
         PrintStream err = System.err;
         Report r = DiffusionBench.run(o, msg -> err.println(msg));
         if (json) {
