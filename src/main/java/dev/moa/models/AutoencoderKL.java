@@ -209,7 +209,7 @@ public final class AutoencoderKL {
             }
         }
         h = encMid.forward(h);
-        h = encConvOut.forward(Nn.silu(encNormOut.forward(h)));
+        h = encConvOut.forward(encNormOut.forwardSilu(h));
         if (quantConv != null) {
             h = quantConv.forward(h);
         }
@@ -343,6 +343,6 @@ public final class AutoencoderKL {
                 h = decUp.get(i).forward(h, null);
             }
         }
-        return toFp32(decConvOut.forward(Nn.silu(decNormOut.forward(h))));
+        return toFp32(decConvOut.forward(decNormOut.forwardSilu(h)));
     }
 }

@@ -257,7 +257,7 @@ public final class UNet2DConditionModel {
                 h = b.upsampler.forward(h, size);
             }
         }
-        h = Nn.silu(convNormOut.forward(h));
+        h = convNormOut.forwardSilu(h);
         NDArray out = convOut.forward(h);
         return precision == Precision.FP32 ? out : Ops.get().cast(out, Precision.FP32);
     }

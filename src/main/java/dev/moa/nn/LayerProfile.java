@@ -15,7 +15,7 @@ public final class LayerProfile {
 
     /** Leaf operation types; {@link #OTHER} is whatever the caller's total leaves unaccounted. */
     public enum Kind {
-        CONV("conv"), LINEAR("linear"), ATTENTION("attention (sdpa)"), GROUP_NORM("group norm"),
+        CONV("conv"), LINEAR("linear"), ATTENTION("attention (sdpa)"), GROUP_NORM("group norm (+ fused silu)"),
         LAYER_NORM("layer norm"), ACTIVATION("silu / gelu"), OTHER("other (adds, concat, copies, upsample)");
 
         public final String label;

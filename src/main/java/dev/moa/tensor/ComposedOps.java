@@ -37,6 +37,11 @@ public final class ComposedOps implements Ops {
     }
 
     @Override
+    public NDArray groupNormSilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
+        return silu(groupNorm(x, groups, gamma, beta, eps));
+    }
+
+    @Override
     public NDArray silu(NDArray x) {
         return x.mul(Activation.sigmoid(x));
     }

@@ -16,6 +16,9 @@ public interface Ops {
     /** Group normalization over (N, C, ...) with per-channel affine {@code gamma}, {@code beta} of shape (C). */
     NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, double eps);
 
+    /** silu(groupNorm(...)), the pair every resnet block and output head uses, in one call. */
+    NDArray groupNormSilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps);
+
     /** x * sigmoid(x). */
     NDArray silu(NDArray x);
 

@@ -35,6 +35,13 @@ public final class TorchScriptOps implements Ops {
             + "  def group_norm(self: __torch__." + CLASS + ",\n    x: Tensor,\n    groups: int,\n    w: Tensor,\n"
             + "    b: Tensor,\n    eps: float) -> Tensor:\n"
             + "    return torch.group_norm(x, groups, w, b, eps, False)\n"
+            // silu in place on the fresh norm output when no gradient will need it: one pass and one buffer less
+            + "  def group_norm_silu(self: __torch__." + CLASS + ",\n    x: Tensor,\n    groups: int,\n    w: Tensor,\n"
+            + "    b: Tensor,\n    eps: float) -> Tensor:\n"
+            + "    y = torch.group_norm(x, groups, w, b, eps, False)\n"
+            + "    if y.requires_grad:\n"
+            + "      return torch.silu(y)\n"
+            + "    return torch.silu_(y)\n"
             + "  def silu(self: __torch__." + CLASS + ",\n    x: Tensor) -> Tensor:\n"
             + "    return torch.silu(x)\n"
             + "  def to_dtype(self: __torch__." + CLASS + ",\n    x: Tensor,\n    dtype: int) -> Tensor:\n"
@@ -128,6 +135,11 @@ public final class TorchScriptOps implements Ops {
     @Override
     public NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
         return call("group_norm", x, (PtNDArray) x, groups, (PtNDArray) gamma, (PtNDArray) beta, eps);
+    }
+
+    @Override
+    public NDArray groupNormSilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
+        return call("group_norm_silu", x, (PtNDArray) x, groups, (PtNDArray) gamma, (PtNDArray) beta, eps);
     }
 
     @Override
