@@ -12,6 +12,7 @@ import dev.moa.io.Weights;
 import dev.moa.io.WeightsFormatException;
 import dev.moa.models.UNet2DConditionModel;
 import dev.moa.nn.Attention;
+import dev.moa.tensor.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -54,7 +55,8 @@ public final class MoaAdapter {
         MoaConfig c = MoaConfig.read(dir.resolve(CONFIG_FILE));
         checkLayers(c, unet, dir.toString());
         try (TensorSource src = SafetensorsFile.open(dir.resolve(WEIGHTS_FILE))) {
-            return build(c, Weights.of("MoA checkpoint (" + dir + ")", src, null, manager), unet);
+            // the experts and routers in the UNet's precision; the fuser stays fp32 (see build)
+            return build(c, Weights.of("MoA checkpoint (" + dir + ")", src, null, manager, unet.precision()), unet);
         }
     }
 
@@ -106,6 +108,9 @@ public final class MoaAdapter {
     public static MoaAdapter create(MoaConfig c, UNet2DConditionModel unet, NDManager manager, long seed)
             throws IOException {
         checkLayers(c, unet, "new MoA checkpoint");
+        if (unet.precision() != Precision.FP32) {
+            throw new IllegalStateException("a new MoA checkpoint (training) needs an fp32 UNet, not " + unet.precision());
+        }
         Random rnd = new Random(seed);
         Map<String, NDArray> init = new LinkedHashMap<>();
         Map<String, Attention> byPath = attentionByPath(unet);
@@ -221,7 +226,7 @@ public final class MoaAdapter {
             procs.put(layer, new MoaProcessor(w, layer, c.crossIndex(layer), a.queryDim, a.contextDim, inner,
                     c.routerHiddenDim));
         }
-        Fuser f = new Fuser(w, c);
+        Fuser f = new Fuser(w.withPrecision(Precision.FP32), c);
         w.check();
         return new MoaAdapter(c, f, Collections.unmodifiableMap(procs), Collections.unmodifiableMap(w.taken()));
     }

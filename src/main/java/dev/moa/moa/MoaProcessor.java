@@ -7,6 +7,8 @@ import dev.moa.nn.Attention;
 import dev.moa.nn.AttnProcessor;
 import dev.moa.nn.Linear;
 import dev.moa.nn.Nn;
+import dev.moa.tensor.Ops;
+import dev.moa.tensor.Precision;
 
 /**
  * A MoA layer (spec section 2) as an attention processor: the prior expert is the attention module's own
@@ -23,6 +25,7 @@ public final class MoaProcessor implements AttnProcessor {
     final Linear toOut;
     final Linear router0;
     final Linear router2;
+    final Precision precision;
 
     MoaProcessor(Weights w, String layer, int crossIndex, long queryDim, long contextDim, long inner, int routerHidden) {
         this.layer = layer;
@@ -36,6 +39,7 @@ public final class MoaProcessor implements AttnProcessor {
         Weights r = s.sub("router");
         router0 = new Linear(r, "0", queryDim, routerHidden, true);
         router2 = new Linear(r, "2", routerHidden, 2, true);
+        precision = w.precision();
     }
 
     public String layer() {
@@ -57,7 +61,7 @@ public final class MoaProcessor implements AttnProcessor {
         if (call.mode == MoaMode.PRIOR) {
             return a0;
         }
-        NDArray ctx1 = crossIndex >= 0 ? call.multimodal(crossIndex) : x;
+        NDArray ctx1 = crossIndex >= 0 ? toCompute(call.multimodal(crossIndex)) : x;
         NDArray a1;
         if (call.wantsProbs(layer)) {
             NDArray probs = attn.probabilities(toQ, toK, x, ctx1);
@@ -69,12 +73,18 @@ public final class MoaProcessor implements AttnProcessor {
         if (call.mode == MoaMode.PERSONAL) {
             return a1;
         }
-        NDArray r = router2.forward(Nn.silu(router0.forward(x))).softmax(-1);   // (B, N, 2)
+        NDArray r = Ops.get().softmax(router2.forward(Nn.silu(router0.forward(x))), -1);   // (B, N, 2)
         NDList w = r.split(2, 2);
         NDArray r0 = w.get(0);
         if (call.capturesRouter()) {
-            call.putRouter(layer, r0.squeeze(2));
+            NDArray r0s = r0.squeeze(2);
+            call.putRouter(layer, precision == Precision.FP32 ? r0s : Ops.get().cast(r0s, Precision.FP32));
         }
         return a0.mul(r0).add(a1.mul(w.get(1)));
+    }
+
+    /** The fuser works in fp32; a reduced-precision UNet needs its output in its own precision. */
+    private NDArray toCompute(NDArray x) {
+        return precision == Precision.FP32 ? x : Ops.get().cast(x, precision);
     }
 }

@@ -1,6 +1,7 @@
 package dev.moa.models;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -15,6 +16,8 @@ import dev.moa.nn.GroupNorm;
 import dev.moa.nn.Nn;
 import dev.moa.nn.ResnetBlock2D;
 import dev.moa.nn.Upsample2D;
+import dev.moa.tensor.Ops;
+import dev.moa.tensor.Precision;
 import dev.moa.tensor.TorchGenerator;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -77,6 +80,7 @@ public final class AutoencoderKL {
     }
 
     private final VaeConfig config;
+    private final Precision precision;
     // encoder
     private final Conv2d encConvIn;
     private final List<List<ResnetBlock2D>> encBlocks = new ArrayList<>();
@@ -96,6 +100,7 @@ public final class AutoencoderKL {
 
     public AutoencoderKL(VaeConfig c, Weights w) {
         this.config = c;
+        this.precision = w.precision();
         int[] boc = c.blockOutChannels();
         int n = boc.length;
         int g = c.normGroups();
@@ -141,15 +146,25 @@ public final class AutoencoderKL {
     }
 
     public static AutoencoderKL load(Path dir, NDManager manager) throws IOException {
+        return load(dir, manager, Precision.FP32);
+    }
+
+    /** Loads a diffusers vae folder with weights and compute in the given precision. */
+    public static AutoencoderKL load(Path dir, NDManager manager, Precision precision) throws IOException {
         VaeConfig cfg = VaeConfig.from(Json.read(dir.resolve("config.json")));
         try (TensorSource src = ComponentFiles.openWeights(dir)) {
-            return load(cfg, src, AutoencoderKL::modelKey, manager, "vae (" + dir + ")");
+            return load(cfg, src, AutoencoderKL::modelKey, manager, "vae (" + dir + ")", precision);
         }
     }
 
     public static AutoencoderKL load(VaeConfig cfg, TensorSource src, java.util.function.UnaryOperator<String> rename,
             NDManager manager, String what) throws IOException {
-        Weights w = Weights.of(what, src, rename, manager);
+        return load(cfg, src, rename, manager, what, Precision.FP32);
+    }
+
+    public static AutoencoderKL load(VaeConfig cfg, TensorSource src, java.util.function.UnaryOperator<String> rename,
+            NDManager manager, String what, Precision precision) throws IOException {
+        Weights w = Weights.of(what, src, rename, manager, precision);
         AutoencoderKL m = new AutoencoderKL(cfg, w);
         w.check();
         return m;
@@ -169,9 +184,22 @@ public final class AutoencoderKL {
         return config;
     }
 
+    /** Precision of the weights and compute; inputs and outputs are fp32. */
+    public Precision precision() {
+        return precision;
+    }
+
+    private NDArray toCompute(NDArray x) {
+        return precision == Precision.FP32 ? x : Ops.get().cast(x, precision);
+    }
+
+    private NDArray toFp32(NDArray x) {
+        return precision == Precision.FP32 ? x : Ops.get().cast(x, Precision.FP32);
+    }
+
     /** @param image (B, 3, H, W) in [-1, 1] */
     public LatentDist encode(NDArray image) {
-        NDArray h = encConvIn.forward(image);
+        NDArray h = encConvIn.forward(toCompute(image));
         for (int i = 0; i < encBlocks.size(); i++) {
             for (ResnetBlock2D r : encBlocks.get(i)) {
                 h = r.forward(h, null);
@@ -181,18 +209,129 @@ public final class AutoencoderKL {
             }
         }
         h = encMid.forward(h);
-        h = encConvOut.forward(Nn.silu(encNormOut.forward(h)));
+        h = encConvOut.forward(encNormOut.forwardSilu(h));
         if (quantConv != null) {
             h = quantConv.forward(h);
         }
+        h = toFp32(h);
         NDList parts = h.split(2, 1);
         NDArray mean = parts.get(0);
         NDArray logvar = parts.get(1).clip(-30f, 20f);
         return new LatentDist(mean, logvar.mul(0.5f).exp());
     }
 
+    /** Decodes in tiles when {@code tiling} says so for this latent size, else in one pass. */
+    public NDArray decode(NDArray latents, VaeTiling tiling) {
+        Shape s = latents.getShape();
+        return tiling.applies(config, s.get(2), s.get(3)) ? tiledDecode(latents) : decode(latents);
+    }
+
+    /** diffusers' tile_latent_min_size: the tile's image size over the VAE's scale factor. */
+    public static int tileLatentSize(VaeConfig c, int tileSampleSize) {
+        return tileSampleSize / c.downFactor();
+    }
+
+    /** {@link #tiledDecode(NDArray, int)} with the config's sample size as the tile (512 px for SD 1.x). */
+    public NDArray tiledDecode(NDArray latents) {
+        return tiledDecode(latents, config.sampleSize());
+    }
+
+    /**
+     * diffusers' tiled_decode: latent tiles of {@code tileSampleSize / scale} with a stride of 3/4 of that,
+     * each decoded on its own; every tile is blended linearly into its upper and left neighbours over a
+     * quarter of the tile's pixels, then cropped to the stride and the crops concatenated. Neighbours are
+     * taken after their own blending, as diffusers' in-place blending does. Results are fp32, in the
+     * latents' manager; each tile's intermediates are freed as soon as it is decoded.
+     */
+    public NDArray tiledDecode(NDArray latents, int tileSampleSize) {
+        int tile = tileLatentSize(config, tileSampleSize);
+        int stride = (int) (tile * (1 - TILE_OVERLAP));
+        int blend = (int) (tileSampleSize * TILE_OVERLAP);
+        int limit = tileSampleSize - blend;
+        if (tile < 1 || stride < 1) {
+            throw new IllegalArgumentException("VAE tile of " + tileSampleSize + " px is too small");
+        }
+        NDManager outer = latents.getManager();
+        long h = latents.getShape().get(2);
+        long w = latents.getShape().get(3);
+        List<List<NDArray>> rows = new ArrayList<>();
+        for (long i = 0; i < h; i += stride) {
+            List<NDArray> row = new ArrayList<>();
+            for (long j = 0; j < w; j += stride) {
+                try (NDManager s = outer.newSubManager()) {
+                    NDArray z = latents.get(":, :, " + i + ":" + Math.min(h, i + tile) + ", " + j + ":" + Math.min(w, j + tile));
+                    z.attach(s);
+                    NDArray d = decode(z);
+                    d.attach(outer);
+                    row.add(d);
+                }
+            }
+            rows.add(row);
+        }
+        NDList resultRows = new NDList();
+        for (int i = 0; i < rows.size(); i++) {
+            List<NDArray> row = rows.get(i);
+            NDList crops = new NDList();
+            for (int j = 0; j < row.size(); j++) {
+                NDArray t = row.get(j);
+                if (i > 0) {
+                    t = blendV(rows.get(i - 1).get(j), t, blend);
+                }
+                if (j > 0) {
+                    t = blendH(row.get(j - 1), t, blend);
+                }
+                row.set(j, t);   // later neighbours blend with this blended tile
+                Shape ts = t.getShape();
+                crops.add(t.get(":, :, 0:" + Math.min(limit, ts.get(2)) + ", 0:" + Math.min(limit, ts.get(3))));
+            }
+            resultRows.add(crops.size() == 1 ? crops.get(0) : NDArrays.concat(crops, 3));
+        }
+        return resultRows.size() == 1 ? resultRows.get(0) : NDArrays.concat(resultRows, 2);
+    }
+
+    /** diffusers' tile_overlap_factor. */
+    static final double TILE_OVERLAP = 0.25;
+
+    /**
+     * b with its first {@code extent} rows replaced by a linear blend from a's last rows:
+     * b[y] = a[H_a - e + y] * (1 - y/e) + b[y] * (y/e), e = min(H_a, H_b, extent).
+     */
+    public static NDArray blendV(NDArray a, NDArray b, int extent) {
+        return blend(a, b, extent, 2);
+    }
+
+    /** blendV along the width. */
+    public static NDArray blendH(NDArray a, NDArray b, int extent) {
+        return blend(a, b, extent, 3);
+    }
+
+    private static NDArray blend(NDArray a, NDArray b, int extent, int axis) {
+        long na = a.getShape().get(axis);
+        long nb = b.getShape().get(axis);
+        int e = (int) Math.min(Math.min(na, nb), extent);
+        if (e <= 0) {
+            return b;
+        }
+        float[] wb = new float[e];
+        float[] wa = new float[e];
+        for (int y = 0; y < e; y++) {
+            wb[y] = (float) ((double) y / e);
+            wa[y] = (float) (1 - (double) y / e);
+        }
+        long[] wshape = {1, 1, 1, 1};
+        wshape[axis] = e;
+        NDManager m = b.getManager();
+        String head = axis == 2 ? ":, :, 0:" + e : ":, :, :, 0:" + e;
+        String tail = axis == 2 ? ":, :, " + e + ":" : ":, :, :, " + e + ":";
+        String aTail = axis == 2 ? ":, :, " + (na - e) + ":" : ":, :, :, " + (na - e) + ":";
+        NDArray mixed = a.get(aTail).mul(m.create(wa, new Shape(wshape))).add(b.get(head).mul(m.create(wb, new Shape(wshape))));
+        Nn.own(mixed, b);
+        return e == nb ? mixed : NDArrays.concat(new NDList(mixed, b.get(tail)), axis);
+    }
+
     /** @param latents (B, C, h, w), already divided by the scaling factor; returns (B, 3, H, W) in about [-1, 1] */
     public NDArray decode(NDArray latents) {
+        latents = toCompute(latents);
         NDArray h = postQuantConv == null ? latents : postQuantConv.forward(latents);
         h = decConvIn.forward(h);
         h = decMid.forward(h);
@@ -204,6 +343,6 @@ public final class AutoencoderKL {
                 h = decUp.get(i).forward(h, null);
             }
         }
-        return decConvOut.forward(Nn.silu(decNormOut.forward(h)));
+        return toFp32(decConvOut.forward(decNormOut.forwardSilu(h)));
     }
 }

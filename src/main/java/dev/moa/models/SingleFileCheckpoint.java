@@ -1,5 +1,6 @@
 package dev.moa.models;
 
+import dev.moa.tensor.Precision;
 import ai.djl.ndarray.NDManager;
 import dev.moa.io.ComponentFiles;
 import dev.moa.io.RowSplitSource;
@@ -225,8 +226,14 @@ public final class SingleFileCheckpoint implements Closeable {
      * full list of keys plus the config the shapes suggest.
      */
     public UNet2DConditionModel loadUNet(NDManager manager, UNetConfig config) throws IOException {
+        return loadUNet(manager, config, Precision.FP32);
+    }
+
+    /** Loads the UNet with weights and compute in the given precision. */
+    public UNet2DConditionModel loadUNet(NDManager manager, UNetConfig config, Precision precision) throws IOException {
         try {
-            return UNet2DConditionModel.load(config, file, LdmUNetKeys.rename(config.layersPerBlock()), manager, what("unet"));
+            return UNet2DConditionModel.load(config, file, LdmUNetKeys.rename(config.layersPerBlock()), manager, what("unet"),
+                    precision);
         } catch (WeightsFormatException e) {
             throw withInferred(e, config != unetConfig, unetConfig);
         }
@@ -237,12 +244,18 @@ public final class SingleFileCheckpoint implements Closeable {
     }
 
     public AutoencoderKL loadVae(NDManager manager, VaeConfig config) throws IOException {
+        return loadVae(manager, config, Precision.FP32);
+    }
+
+    /** Loads the VAE with weights and compute in the given precision. */
+    public AutoencoderKL loadVae(NDManager manager, VaeConfig config, Precision precision) throws IOException {
         if (!hasVae()) {
             throw new WeightsFormatException(path() + ": the checkpoint has no VAE (first_stage_model.*); load the VAE"
                     + " from a diffusers vae folder instead");
         }
         try {
-            return AutoencoderKL.load(config, file, LdmVaeKeys.rename(config.blockOutChannels().length), manager, what("vae"));
+            return AutoencoderKL.load(config, file, LdmVaeKeys.rename(config.blockOutChannels().length), manager, what("vae"),
+                    precision);
         } catch (WeightsFormatException e) {
             throw withInferred(e, config != vaeConfig, "channels " + Arrays.toString(vaeConfig.blockOutChannels())
                     + ", " + vaeConfig.layersPerBlock() + " layers per block, latent " + vaeConfig.latentChannels());

@@ -18,6 +18,8 @@ import dev.moa.nn.ResnetBlock2D;
 import dev.moa.nn.TimestepEmbedding;
 import dev.moa.nn.Transformer2DModel;
 import dev.moa.nn.Upsample2D;
+import dev.moa.tensor.Ops;
+import dev.moa.tensor.Precision;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ public final class UNet2DConditionModel {
     }
 
     private final UNetConfig config;
+    private final Precision precision;
     private final Conv2d convIn;
     private final TimestepEmbedding timeEmbedding;
     private final List<Block> downBlocks = new ArrayList<>();
@@ -58,13 +61,15 @@ public final class UNet2DConditionModel {
 
     public UNet2DConditionModel(UNetConfig c, Weights w) {
         this.config = c;
+        this.precision = w.precision();
         int[] boc = c.blockOutChannels();
         int n = boc.length;
         long tembDim = boc[0] * 4L;
         int groups = c.normGroups();
         double eps = c.normEps();
         convIn = new Conv2d(w, "conv_in", c.inChannels(), boc[0], 3, 1, 1);
-        timeEmbedding = new TimestepEmbedding(w, "time_embedding", boc[0], tembDim);
+        // the timestep MLP costs nothing and stays fp32: sin/cos features of t up to 1000 lose digits in bf16
+        timeEmbedding = new TimestepEmbedding(w.withPrecision(Precision.FP32), "time_embedding", boc[0], tembDim);
 
         int out = boc[0];
         for (int i = 0; i < n; i++) {
@@ -144,16 +149,26 @@ public final class UNet2DConditionModel {
 
     /** Loads {@code config.json} and weights of a diffusers unet folder. */
     public static UNet2DConditionModel load(Path dir, NDManager manager) throws IOException {
+        return load(dir, manager, Precision.FP32);
+    }
+
+    /** Loads a diffusers unet folder with weights and compute in the given precision. */
+    public static UNet2DConditionModel load(Path dir, NDManager manager, Precision precision) throws IOException {
         UNetConfig cfg = UNetConfig.from(Json.read(dir.resolve("config.json")));
         try (TensorSource src = ComponentFiles.openWeights(dir)) {
-            return load(cfg, src, null, manager, "unet (" + dir + ")");
+            return load(cfg, src, null, manager, "unet (" + dir + ")", precision);
         }
     }
 
     /** Builds from any tensor source, renaming keys first (null = as published). */
     public static UNet2DConditionModel load(UNetConfig cfg, TensorSource src, java.util.function.UnaryOperator<String> rename,
             NDManager manager, String what) throws IOException {
-        Weights w = Weights.of(what, src, rename, manager);
+        return load(cfg, src, rename, manager, what, Precision.FP32);
+    }
+
+    public static UNet2DConditionModel load(UNetConfig cfg, TensorSource src, java.util.function.UnaryOperator<String> rename,
+            NDManager manager, String what, Precision precision) throws IOException {
+        Weights w = Weights.of(what, src, rename, manager, precision);
         UNet2DConditionModel m = new UNet2DConditionModel(cfg, w);
         w.check();
         return m;
@@ -161,6 +176,11 @@ public final class UNet2DConditionModel {
 
     public UNetConfig config() {
         return config;
+    }
+
+    /** Precision of the weights and of the compute inside {@link #forward}; inputs and output are fp32. */
+    public Precision precision() {
+        return precision;
     }
 
     /** Every attention layer (self and cross) in forward order. */
@@ -188,6 +208,12 @@ public final class UNet2DConditionModel {
         NDArray tEmb = TimestepEmbedding.sinusoidal(Nn.own(t, sample), config.blockOutChannels()[0],
                 config.flipSinToCos(), config.freqShift());
         NDArray emb = timeEmbedding.forward(tEmb);
+        if (precision != Precision.FP32) {
+            // reduced precision from here to the output; callers keep fp32 (scheduler, guidance)
+            emb = Ops.get().cast(emb, precision);
+            sample = Ops.get().cast(sample, precision);
+            context = Ops.get().cast(context, precision);
+        }
 
         // diffusers passes explicit upsample sizes when the latent is not a multiple of the overall factor
         long factor = downFactor();
@@ -231,7 +257,8 @@ public final class UNet2DConditionModel {
                 h = b.upsampler.forward(h, size);
             }
         }
-        h = Nn.silu(convNormOut.forward(h));
-        return convOut.forward(h);
+        h = convNormOut.forwardSilu(h);
+        NDArray out = convOut.forward(h);
+        return precision == Precision.FP32 ? out : Ops.get().cast(out, Precision.FP32);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.moa.io.Weights;
 import dev.moa.tensor.Ops;
+import dev.moa.tensor.Precision;
 
 /**
  * diffusers' Attention module: holds {@code to_q}, {@code to_k}, {@code to_v}, {@code to_out.0} and a
@@ -23,6 +24,8 @@ public final class Attention {
     public final long contextDim;
     public final boolean isCross;
     public final double scale;
+    /** Precision of the projections' weights, and so of the activations this layer sees. */
+    public final Precision precision;
     private AttnProcessor processor = AttnProcessor.DEFAULT;
 
     /**
@@ -43,6 +46,7 @@ public final class Attention {
         this.toV = new Linear(s, "to_v", this.contextDim, inner, qkvBias);
         this.toOut = new Linear(s, "to_out.0", inner, queryDim, true);
         this.scale = 1.0 / Math.sqrt(dimHead);
+        this.precision = s.precision();
     }
 
     public AttnProcessor processor() {
@@ -74,23 +78,43 @@ public final class Attention {
         NDArray qh = splitHeads(q.forward(hidden));
         NDArray kh = splitHeads(k.forward(context));
         NDArray vh = splitHeads(v.forward(context));
-        NDArray o = Ops.get().attention(qh, kh, vh, scale, false);
+        NDArray o = sdpa(qh, kh, vh);
         return out.forward(mergeHeads(o));
+    }
+
+    /** The attention core on split heads, (B, H, N, D). */
+    private NDArray sdpa(NDArray qh, NDArray kh, NDArray vh) {
+        if (!LayerProfile.on()) {
+            return Ops.get().attention(qh, kh, vh, scale, false);
+        }
+        long t0 = System.nanoTime();
+        NDArray o = Ops.get().attention(qh, kh, vh, scale, false);
+        Shape q = qh.getShape();
+        Shape k = kh.getShape();
+        LayerProfile.record(LayerProfile.Kind.ATTENTION, t0, LayerProfile.attentionFlops(q.get(0) * q.get(1),
+                q.get(2), k.get(2), q.get(3), vh.getShape().get(3)));
+        return o;
     }
 
     /**
      * Attention probabilities softmax(q k^T * scale), (B, H, Nq, Nk), for callers that need the maps
-     * themselves (object loss, visualisations).
+     * themselves (object loss, visualisations). Always fp32: scores and softmax are computed in fp32 for a
+     * reduced-precision layer.
      */
     public NDArray probabilities(Linear q, Linear k, NDArray hidden, NDArray context) {
-        NDArray qh = splitHeads(q.forward(hidden));
-        NDArray kh = splitHeads(k.forward(context));
+        NDArray qh = toFp32(splitHeads(q.forward(hidden)));
+        NDArray kh = toFp32(splitHeads(k.forward(context)));
         return Scalars.mul(qh.matMul(kh.swapAxes(-1, -2)), scale).softmax(-1);
     }
 
-    /** Output from precomputed probabilities: out(probs @ v(context)). */
+    /** Output from precomputed (fp32) probabilities: out(probs @ v(context)). */
     public NDArray applyProbabilities(NDArray probs, Linear v, Linear out, NDArray context) {
-        return out.forward(mergeHeads(probs.matMul(splitHeads(v.forward(context)))));
+        NDArray p = precision == Precision.FP32 ? probs : Ops.get().cast(probs, precision);
+        return out.forward(mergeHeads(p.matMul(splitHeads(v.forward(context)))));
+    }
+
+    private NDArray toFp32(NDArray x) {
+        return precision == Precision.FP32 ? x : Ops.get().cast(x, Precision.FP32);
     }
 
     @Override

@@ -25,6 +25,17 @@ public final class Conv2d {
     }
 
     public NDArray forward(NDArray x) {
+        if (!LayerProfile.on()) {
+            return conv(x);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = conv(x);
+        Shape w = weight.getShape();
+        LayerProfile.record(LayerProfile.Kind.CONV, t0, LayerProfile.convFlops(y.size(), w.get(1), w.get(2), w.get(3)));
+        return y;
+    }
+
+    private NDArray conv(NDArray x) {
         return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, DILATION, 1).singletonOrThrow();
     }
 }

@@ -22,8 +22,12 @@ public final class FeedForward {
     public NDArray forward(NDArray x) {
         NDArray h = proj.forward(x);
         if (activation.equals("geglu")) {
+            long t0 = LayerProfile.on() ? System.nanoTime() : 0;
             NDList parts = h.split(2, h.getShape().dimension() - 1);
             h = parts.get(0).mul(Nn.gelu(parts.get(1)));
+            if (t0 != 0) {
+                LayerProfile.record(LayerProfile.Kind.ACTIVATION, t0, 0);
+            }
         } else {
             h = Nn.activation(activation, h);
         }

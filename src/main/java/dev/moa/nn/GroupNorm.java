@@ -24,6 +24,23 @@ public final class GroupNorm {
     }
 
     public NDArray forward(NDArray x) {
-        return Ops.get().groupNorm(x, groups, weight, bias, eps);
+        if (!LayerProfile.on()) {
+            return Ops.get().groupNorm(x, groups, weight, bias, eps);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = Ops.get().groupNorm(x, groups, weight, bias, eps);
+        LayerProfile.record(LayerProfile.Kind.GROUP_NORM, t0, 0);
+        return y;
+    }
+
+    /** silu(forward(x)), fused (timed as group norm). */
+    public NDArray forwardSilu(NDArray x) {
+        if (!LayerProfile.on()) {
+            return Ops.get().groupNormSilu(x, groups, weight, bias, eps);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = Ops.get().groupNormSilu(x, groups, weight, bias, eps);
+        LayerProfile.record(LayerProfile.Kind.GROUP_NORM, t0, 0);
+        return y;
     }
 }

@@ -20,6 +20,16 @@ public final class LayerNorm {
     }
 
     public NDArray forward(NDArray x) {
+        if (!LayerProfile.on()) {
+            return norm(x);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = norm(x);
+        LayerProfile.record(LayerProfile.Kind.LAYER_NORM, t0, 0);
+        return y;
+    }
+
+    private NDArray norm(NDArray x) {
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, normalized, weight, bias, eps).singletonOrThrow();
     }
 }

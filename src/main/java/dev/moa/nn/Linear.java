@@ -27,6 +27,16 @@ public final class Linear {
     }
 
     public NDArray forward(NDArray x) {
+        if (!LayerProfile.on()) {
+            return linear(x);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = linear(x);
+        LayerProfile.record(LayerProfile.Kind.LINEAR, t0, LayerProfile.linearFlops(x.size(), in, out));
+        return y;
+    }
+
+    private NDArray linear(NDArray x) {
         return bias == null ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
     }

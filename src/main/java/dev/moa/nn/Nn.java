@@ -25,7 +25,13 @@ public final class Nn {
     }
 
     public static NDArray silu(NDArray x) {
-        return Ops.get().silu(x);
+        if (!LayerProfile.on()) {
+            return Ops.get().silu(x);
+        }
+        long t0 = System.nanoTime();
+        NDArray y = Ops.get().silu(x);
+        LayerProfile.record(LayerProfile.Kind.ACTIVATION, t0, 0);
+        return y;
     }
 
     /** CLIP's quick_gelu: x * sigmoid(1.702 x). */

@@ -28,12 +28,12 @@ public final class ResnetBlock2D {
 
     /** @param temb time embedding (B, T), or null */
     public NDArray forward(NDArray x, NDArray temb) {
-        NDArray h = conv1.forward(Nn.silu(norm1.forward(x)));
+        NDArray h = conv1.forward(norm1.forwardSilu(x));
         if (timeEmbProj != null && temb != null) {
             NDArray t = Nn.own(timeEmbProj.forward(Nn.silu(temb)), h);
             h = h.add(t.expandDims(2).expandDims(3));
         }
-        h = conv2.forward(Nn.silu(norm2.forward(h)));
+        h = conv2.forward(norm2.forwardSilu(h));
         NDArray skip = shortcut == null ? x : shortcut.forward(x);
         NDArray y = skip.add(h);
         return outputScale == 1.0 ? y : Scalars.div(y, outputScale);

@@ -9,6 +9,8 @@ import dev.moa.models.AutoencoderKL;
 import dev.moa.models.ClipTextModel;
 import dev.moa.models.SingleFileCheckpoint;
 import dev.moa.models.UNet2DConditionModel;
+import dev.moa.models.VaeTiling;
+import dev.moa.tensor.Precision;
 import dev.moa.schedulers.Schedulers;
 import dev.moa.text.ClipTokenizer;
 import java.io.IOException;
@@ -23,6 +25,10 @@ import java.util.function.Consumer;
  * A loaded Stable Diffusion 1.x / 2.x model: tokenizer, text encoder, UNet, VAE and the scheduler config,
  * from a diffusers folder ({@code model_index.json}) or a single-file checkpoint. Owns its weights'
  * NDManager; close it to free them.
+ *
+ * <p>The UNet and VAE can hold their weights and compute in bf16 or fp16 ({@link #load(Path,
+ * SingleFileCheckpoint.Overrides, Precision, Consumer)}); the text encoder stays fp32 (it runs once per
+ * prompt), and so does everything outside the models (scheduler, guidance, images).
  */
 public final class StableDiffusion implements AutoCloseable {
     private final Path source;
@@ -33,6 +39,7 @@ public final class StableDiffusion implements AutoCloseable {
     private final UNet2DConditionModel unet;
     private final AutoencoderKL vae;
     private final JsonObject schedulerConfig;
+    private volatile VaeTiling vaeTiling = VaeTiling.AUTO;
 
     public StableDiffusion(Path source, String name, NDManager manager, ClipTokenizer tokenizer,
             ClipTextModel textEncoder, UNet2DConditionModel unet, AutoencoderKL vae, JsonObject schedulerConfig) {
@@ -62,11 +69,20 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public static StableDiffusion load(Path path, SingleFileCheckpoint.Overrides overrides, Consumer<String> log)
             throws IOException {
+        return load(path, overrides, Precision.FP32, log);
+    }
+
+    /**
+     * As {@link #load(Path, SingleFileCheckpoint.Overrides, Consumer)}, with the UNet's weights and compute in
+     * {@code precision} and the VAE's in {@link #vaePrecision(Precision)}.
+     */
+    public static StableDiffusion load(Path path, SingleFileCheckpoint.Overrides overrides, Precision precision,
+            Consumer<String> log) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "model not found");
         }
         if (!Files.isDirectory(path)) {
-            return loadSingleFile(path, overrides, log);
+            return loadSingleFile(path, overrides, precision, log);
         }
         if (!Files.exists(path.resolve("model_index.json")) && !Files.isDirectory(path.resolve("unet"))) {
             throw new NoSuchFileException(path.resolve("model_index.json").toString(), null,
@@ -79,9 +95,9 @@ public final class StableDiffusion implements AutoCloseable {
             log.accept("text_encoder");
             ClipTextModel te = ClipTextModel.load(path.resolve("text_encoder"), m);
             log.accept("unet");
-            UNet2DConditionModel unet = UNet2DConditionModel.load(path.resolve("unet"), m);
+            UNet2DConditionModel unet = UNet2DConditionModel.load(path.resolve("unet"), m, precision);
             log.accept("vae");
-            AutoencoderKL vae = AutoencoderKL.load(path.resolve("vae"), m);
+            AutoencoderKL vae = AutoencoderKL.load(path.resolve("vae"), m, vaePrecision(precision));
             JsonObject sched = Json.read(path.resolve("scheduler").resolve("scheduler_config.json"));
             return new StableDiffusion(path, path.getFileName().toString(), m, tok, te, unet, vae, sched);
         } catch (IOException | RuntimeException e) {
@@ -96,6 +112,11 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public static StableDiffusion loadSingleFile(Path file, SingleFileCheckpoint.Overrides overrides,
             Consumer<String> log) throws IOException {
+        return loadSingleFile(file, overrides, Precision.FP32, log);
+    }
+
+    public static StableDiffusion loadSingleFile(Path file, SingleFileCheckpoint.Overrides overrides, Precision precision,
+            Consumer<String> log) throws IOException {
         NDManager m = NDManager.newBaseManager();
         try (SingleFileCheckpoint ckpt = SingleFileCheckpoint.open(file, overrides)) {
             if (!ckpt.hasTextEncoder() || !ckpt.hasVae()) {
@@ -107,9 +128,9 @@ public final class StableDiffusion implements AutoCloseable {
             log.accept("text_encoder");
             ClipTextModel te = ckpt.loadTextEncoder(m);
             log.accept("unet");
-            UNet2DConditionModel unet = ckpt.loadUNet(m);
+            UNet2DConditionModel unet = ckpt.loadUNet(m, ckpt.unetConfig(), precision);
             log.accept("vae");
-            AutoencoderKL vae = ckpt.loadVae(m);
+            AutoencoderKL vae = ckpt.loadVae(m, ckpt.vaeConfig(), vaePrecision(precision));
             for (String note : ckpt.notes()) {
                 log.accept("note: " + note);
             }
@@ -119,6 +140,28 @@ public final class StableDiffusion implements AutoCloseable {
             m.close();
             throw e;
         }
+    }
+
+    /**
+     * The VAE's precision for a model precision: fp16 decodes in fp32, as diffusers does for SD VAEs
+     * (force_upcast: their activations overflow fp16's range); bf16 has fp32's range and stays.
+     */
+    public static Precision vaePrecision(Precision precision) {
+        return precision == Precision.FP16 ? Precision.FP32 : precision;
+    }
+
+    /** Precision of the UNet's weights and compute. */
+    public Precision precision() {
+        return unet.precision();
+    }
+
+    /** How {@link #decodeToImages} tiles the VAE decode (default {@link VaeTiling#AUTO}). */
+    public VaeTiling vaeTiling() {
+        return vaeTiling;
+    }
+
+    public void setVaeTiling(VaeTiling tiling) {
+        this.vaeTiling = tiling == null ? VaeTiling.AUTO : tiling;
     }
 
     public Path source() {
@@ -188,7 +231,8 @@ public final class StableDiffusion implements AutoCloseable {
 
     /**
      * Latents (B, C, h, w) to images (B, H, W, 3) in [0, 1]: decode(latents / scaling_factor), then
-     * (x / 2 + 0.5).clamp(0, 1), one image at a time to bound memory.
+     * (x / 2 + 0.5).clamp(0, 1), one image at a time to bound memory. Large latents are decoded in overlapping
+     * tiles as {@link #vaeTiling()} says (diffusers' tiled_decode).
      */
     public List<float[]> decodeToImages(NDArray latents) {
         List<float[]> out = new ArrayList<>();
@@ -197,7 +241,7 @@ public final class StableDiffusion implements AutoCloseable {
             try (NDManager s = latents.getManager().newSubManager()) {
                 NDArray row = latents.get(i + ":" + (i + 1));
                 row.attach(s);
-                NDArray img = vae.decode(row.div((float) vae.config().scalingFactor()));
+                NDArray img = vae.decode(row.div((float) vae.config().scalingFactor()), vaeTiling);
                 img = img.div(2f).add(0.5f).clip(0f, 1f).transpose(0, 2, 3, 1);
                 out.add(img.toFloatArray());
             }

@@ -42,6 +42,11 @@ public final class ComposedOps implements Ops {
     }
 
     @Override
+    public NDArray groupNormSilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
+        return silu(groupNorm(x, groups, gamma, beta, eps));
+    }
+
+    @Override
     public NDArray silu(NDArray x) {
         return x.mul(Activation.sigmoid(x));
     }
@@ -60,6 +65,11 @@ public final class ComposedOps implements Ops {
             scores = scores.add(mask);
         }
         return scores.softmax(-1).matMul(v);
+    }
+
+    @Override
+    public NDArray softmax(NDArray x, int axis) {
+        return x.softmax(axis);
     }
 
     @Override

@@ -16,6 +16,9 @@ public interface Ops {
     /** Group normalization over (N, C, ...) with per-channel affine {@code gamma}, {@code beta} of shape (C). */
     NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta, double eps);
 
+    /** silu(groupNorm(...)), the pair every resnet block and output head uses, in one call. */
+    NDArray groupNormSilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps);
+
     /** x * sigmoid(x). */
     NDArray silu(NDArray x);
 
@@ -24,6 +27,9 @@ public interface Ops {
      * without masks other than the optional causal one.
      */
     NDArray attention(NDArray q, NDArray k, NDArray v, double scale, boolean causal);
+
+    /** Softmax over {@code axis}; unlike DJL's, safe on bf16 tensors (DJL passes their unknown dtype on and aborts). */
+    NDArray softmax(NDArray x, int axis);
 
     /** A dtype cast that keeps the autograd graph (DJL's toType cuts it). */
     NDArray cast(NDArray x, Precision precision);

@@ -35,10 +35,19 @@ public final class TorchScriptOps implements Ops {
             + "  def group_norm(self: __torch__." + CLASS + ",\n    x: Tensor,\n    groups: int,\n    w: Tensor,\n"
             + "    b: Tensor,\n    eps: float) -> Tensor:\n"
             + "    return torch.group_norm(x, groups, w, b, eps, False)\n"
+            // silu in place on the fresh norm output when no gradient will need it: one pass and one buffer less
+            + "  def group_norm_silu(self: __torch__." + CLASS + ",\n    x: Tensor,\n    groups: int,\n    w: Tensor,\n"
+            + "    b: Tensor,\n    eps: float) -> Tensor:\n"
+            + "    y = torch.group_norm(x, groups, w, b, eps, False)\n"
+            + "    if y.requires_grad:\n"
+            + "      return torch.silu(y)\n"
+            + "    return torch.silu_(y)\n"
             + "  def silu(self: __torch__." + CLASS + ",\n    x: Tensor) -> Tensor:\n"
             + "    return torch.silu(x)\n"
             + "  def to_dtype(self: __torch__." + CLASS + ",\n    x: Tensor,\n    dtype: int) -> Tensor:\n"
-            + "    return torch.to(x, dtype)\n";
+            + "    return torch.to(x, dtype)\n"
+            + "  def softmax(self: __torch__." + CLASS + ",\n    x: Tensor,\n    dim: int) -> Tensor:\n"
+            + "    return torch.softmax(x, dim)\n";
 
     private static volatile TorchScriptOps instance;
 
@@ -129,6 +138,11 @@ public final class TorchScriptOps implements Ops {
     }
 
     @Override
+    public NDArray groupNormSilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
+        return call("group_norm_silu", x, (PtNDArray) x, groups, (PtNDArray) gamma, (PtNDArray) beta, eps);
+    }
+
+    @Override
     public NDArray silu(NDArray x) {
         return call("silu", x, (PtNDArray) x);
     }
@@ -136,6 +150,11 @@ public final class TorchScriptOps implements Ops {
     @Override
     public NDArray attention(NDArray q, NDArray k, NDArray v, double scale, boolean causal) {
         return call("sdpa", q, (PtNDArray) q, (PtNDArray) k, (PtNDArray) v, causal, scale);
+    }
+
+    @Override
+    public NDArray softmax(NDArray x, int axis) {
+        return call("softmax", x, (PtNDArray) x, (long) axis);
     }
 
     @Override

@@ -79,6 +79,29 @@ class OpsTest {
     }
 
     @Test
+    void groupNormSiluWithAndWithoutGradients() {
+        NDArray x = randn(4, 2, 8, 5, 3).mul(3).add(1);
+        NDArray g = randn(5, 8);
+        NDArray b = randn(6, 8);
+        // with gradients (the out-of-place branch)
+        compare("group_norm_silu", o -> o.groupNormSilu(x, 4, g, b, 1e-5), x, g, b);
+        // without (silu in place on the norm's output): same values, input untouched
+        float[] before = x.toFloatArray();
+        Close.assertClose(COMPOSED.groupNormSilu(x, 4, g, b, 1e-5).toFloatArray(),
+                TS.groupNormSilu(x, 4, g, b, 1e-5).toFloatArray(), 1e-5, "group_norm_silu inference");
+        Close.assertClose(before, x.toFloatArray(), 0, "input unchanged");
+    }
+
+    @Test
+    void softmaxIsSafeOnBf16() {
+        NDArray x = randn(7, 3, 5);
+        float[] want = x.softmax(-1).toFloatArray();
+        NDArray bf = TS.cast(x, Precision.BF16);
+        Close.assertClose(want, TS.cast(TS.softmax(bf, -1), Precision.FP32).toFloatArray(), 1e-2, "softmax bf16");
+        Close.assertClose(want, COMPOSED.softmax(x, -1).toFloatArray(), 0, "softmax composed");
+    }
+
+    @Test
     void groupNormMatchesDefinition() {
         NDArray x = randn(4, 1, 4, 2, 2);
         NDArray y = TS.groupNorm(x, 2, manager.ones(new Shape(4)), manager.zeros(new Shape(4)), 0);

@@ -1,0 +1,250 @@
+package dev.moa.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.moa.io.Weights;
+import dev.moa.models.AutoencoderKL;
+import dev.moa.models.UNet2DConditionModel;
+import dev.moa.models.UNetConfig;
+import dev.moa.models.VaeConfig;
+import dev.moa.nn.LayerProfile;
+import dev.moa.pipeline.StableDiffusion;
+import dev.moa.models.VaeTiling;
+import dev.moa.tensor.Precision;
+import dev.moa.tensor.TorchGenerator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The SD 1.5 benchmark: the full-size UNet and VAE with random weights (nothing to download), timed on
+ * the shapes of real sampling: a UNet step on the classifier-free-guidance batch and one image's VAE
+ * decode. Inputs are seeded, so every run computes the same thing.
+ */
+public final class DiffusionBench {
+    private DiffusionBench() {}
+
+    /** What to run; {@code unet} and {@code vae} are SD 1.5's for the real benchmark (tests use tiny ones). */
+    public record Options(Precision precision, int steps, int warmup, int size, int batch, int vaeRuns,
+            VaeTiling vaeTiling, int gemmSize, long seed, UNetConfig unet, VaeConfig vae) {
+        public static Options defaults() {
+            return new Options(Precision.FP32, 5, 2, 512, 2, 1, VaeTiling.AUTO, 4096, 0, UNetConfig.sd15(), VaeConfig.sd15());
+        }
+
+        int latentSize() {
+            return size / vae.downFactor();
+        }
+    }
+
+    /** Everything measured; public fields so it serializes to JSON as is. */
+    public static final class Report {
+        public Machine.Info machine;
+        public Map<String, Object> settings = new LinkedHashMap<>();
+        public double gemmFp32Gflops;
+        public Double gemmGflopsAtPrecision;       // null for fp32
+        public Unet unet = new Unet();
+        public Vae vae;                            // null with vaeRuns = 0
+        public Memory memory = new Memory();
+    }
+
+    public static final class Unet {
+        public long parameters;
+        public double buildSeconds;
+        public double gflopPerStep;
+        public double warmupSeconds;
+        public double[] stepSeconds;
+        public double medianStepSeconds;
+        public double achievedGflops;
+        public double fractionOfFp32Gemm;
+        public Double fractionOfGemmAtPrecision;   // null for fp32
+        public List<Part> breakdown = new ArrayList<>();
+    }
+
+    /** One layer type's share of a UNet step (means over the timed steps). */
+    public static final class Part {
+        public String kind;
+        public long callsPerStep;
+        public double secondsPerStep;
+        public double percent;
+        public double gflopPerStep;
+        public Double gflops;                      // null when no FLOPs are counted for the kind
+    }
+
+    public static final class Vae {
+        public String precision;
+        public boolean tiled;
+        public long parameters;
+        public double buildSeconds;
+        public double warmupSeconds;
+        public double[] decodeSeconds;
+        public double medianDecodeSeconds;
+    }
+
+    public static final class Memory {
+        public long peakRssBuildBytes;      // VmHWM after building the UNet (weights + JVM)
+        public long peakRssUnetBytes;       // VmHWM during the UNet steps (reset before them)
+        public long peakRssVaeBytes;        // VmHWM during the VAE runs (reset before them)
+        public long peakRssBytes;           // the largest of the above
+        public long heapPeakBytes;          // Java heap pools' peak usage over the whole run
+        public long heapMaxBytes;
+        public boolean peakResetSupported;
+    }
+
+    public static Report run(Options o, Consumer<String> log) {
+        Report r = new Report();
+        r.machine = Machine.info();
+        r.settings.put("precision", o.precision().name().toLowerCase(java.util.Locale.ROOT));
+        r.settings.put("size", o.size());
+        r.settings.put("batch", o.batch());
+        r.settings.put("latent", List.of(o.batch(), o.unet().inChannels(), o.latentSize(), o.latentSize()));
+        r.settings.put("context", List.of(o.batch(), 77, o.unet().crossAttentionDim()));
+        r.settings.put("steps", o.steps());
+        r.settings.put("warmup", o.warmup());
+        r.settings.put("vaeRuns", o.vaeRuns());
+        r.settings.put("vaeTiling", o.vaeTiling().name().toLowerCase(java.util.Locale.ROOT));
+        r.settings.put("gemmSize", o.gemmSize());
+        r.settings.put("seed", o.seed());
+
+        log.accept(String.format("gemm %d^3 fp32 ...", o.gemmSize()));
+        r.gemmFp32Gflops = Machine.gemmGflops(o.gemmSize(), Precision.FP32, 5);
+        if (o.precision() != Precision.FP32) {
+            log.accept(String.format("gemm %d^3 %s ...", o.gemmSize(), o.precision()));
+            r.gemmGflopsAtPrecision = Machine.gemmGflops(o.gemmSize(), o.precision(), 5);
+        }
+
+        try (NDManager root = NDManager.newBaseManager()) {
+            runUnet(o, r, root, log);
+        }
+        if (o.vaeRuns() > 0) {
+            try (NDManager root = NDManager.newBaseManager()) {
+                runVae(o, r, root, log);
+            }
+        }
+        Memory mem = r.memory;
+        mem.peakRssBytes = Math.max(mem.peakRssBuildBytes, Math.max(mem.peakRssUnetBytes, mem.peakRssVaeBytes));
+        mem.heapPeakBytes = Machine.heapPeakBytes();
+        mem.heapMaxBytes = Runtime.getRuntime().maxMemory();
+        return r;
+    }
+
+    private static void runUnet(Options o, Report r, NDManager root, Consumer<String> log) {
+        log.accept("building the UNet (random weights, " + o.precision() + ") ...");
+        long t0 = System.nanoTime();
+        Weights w = Weights.random("unet (random)", root, o.seed(), o.precision());
+        UNet2DConditionModel unet = new UNet2DConditionModel(o.unet(), w);
+        r.unet.buildSeconds = (System.nanoTime() - t0) / 1e9;
+        r.unet.parameters = count(w);
+        System.gc();
+        r.memory.peakRssBuildBytes = Machine.procStatusBytes("VmHWM");
+        r.memory.peakResetSupported = Machine.resetPeakRss();
+
+        int lat = o.latentSize();
+        NDArray latents = new TorchGenerator(o.seed() + 1).randn(root, o.batch(), o.unet().inChannels(), lat, lat);
+        NDArray context = new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77, o.unet().crossAttentionDim());
+        float[] ts = new float[o.batch()];
+        java.util.Arrays.fill(ts, 500f);
+        NDArray t = root.create(ts);
+
+        for (int i = 0; i < o.warmup(); i++) {
+            double s = step(unet, latents, t, context, root);
+            r.unet.warmupSeconds += s;
+            log.accept(String.format("  warm-up %d: %.3f s", i + 1, s));
+        }
+        r.unet.stepSeconds = new double[o.steps()];
+        LayerProfile prof = LayerProfile.start();
+        double total = 0;
+        try {
+            for (int i = 0; i < o.steps(); i++) {
+                double s = step(unet, latents, t, context, root);
+                r.unet.stepSeconds[i] = s;
+                total += s;
+                log.accept(String.format("  step %d: %.3f s", i + 1, s));
+            }
+        } finally {
+            prof.stop();
+        }
+        r.memory.peakRssUnetBytes = Machine.procStatusBytes("VmHWM");
+        Unet u = r.unet;
+        int n = Math.max(1, o.steps());
+        u.gflopPerStep = prof.totalFlops() / 1e9 / n;
+        u.medianStepSeconds = Stats.median(u.stepSeconds);
+        u.achievedGflops = u.gflopPerStep / u.medianStepSeconds;
+        u.fractionOfFp32Gemm = u.achievedGflops / r.gemmFp32Gflops;
+        if (r.gemmGflopsAtPrecision != null) {
+            u.fractionOfGemmAtPrecision = u.achievedGflops / r.gemmGflopsAtPrecision;
+        }
+        Map<LayerProfile.Kind, Long> parts = prof.breakdown((long) (total * 1e9));
+        for (Map.Entry<LayerProfile.Kind, Long> e : parts.entrySet()) {
+            Part p = new Part();
+            p.kind = e.getKey().label;
+            p.callsPerStep = prof.calls(e.getKey()) / n;
+            p.secondsPerStep = e.getValue() / 1e9 / n;
+            p.percent = total > 0 ? 100.0 * e.getValue() / 1e9 / total : 0;
+            p.gflopPerStep = prof.flops(e.getKey()) / 1e9 / n;
+            p.gflops = p.gflopPerStep > 0 ? p.gflopPerStep / p.secondsPerStep : null;
+            u.breakdown.add(p);
+        }
+    }
+
+    private static double step(UNet2DConditionModel unet, NDArray latents, NDArray t, NDArray context, NDManager root) {
+        try (NDManager s = root.newSubManager()) {
+            latents.tempAttach(s);
+            t.tempAttach(s);
+            context.tempAttach(s);
+            long t0 = System.nanoTime();
+            unet.forward(latents, t, context, null);
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private static void runVae(Options o, Report r, NDManager root, Consumer<String> log) {
+        Precision vp = StableDiffusion.vaePrecision(o.precision());
+        log.accept("building the VAE (random weights, " + vp + ") ...");
+        Vae v = new Vae();
+        r.vae = v;
+        v.precision = vp.name().toLowerCase(java.util.Locale.ROOT);
+        long t0 = System.nanoTime();
+        Weights w = Weights.random("vae (random)", root, o.seed() + 10, vp);
+        VaeConfig cfg = o.vae();
+        AutoencoderKL vae = new AutoencoderKL(cfg, w);
+        v.buildSeconds = (System.nanoTime() - t0) / 1e9;
+        v.parameters = count(w);
+        int lat = o.latentSize();
+        v.tiled = o.vaeTiling().applies(cfg, lat, lat);
+        System.gc();
+        Machine.resetPeakRss();
+        NDArray z = new TorchGenerator(o.seed() + 3).randn(root, 1, cfg.latentChannels(), lat, lat);
+        v.warmupSeconds = decode(vae, z, v.tiled, root);
+        log.accept(String.format("  vae decode warm-up: %.3f s%s", v.warmupSeconds, v.tiled ? " (tiled)" : ""));
+        v.decodeSeconds = new double[o.vaeRuns()];
+        for (int i = 0; i < o.vaeRuns(); i++) {
+            v.decodeSeconds[i] = decode(vae, z, v.tiled, root);
+            log.accept(String.format("  vae decode %d: %.3f s", i + 1, v.decodeSeconds[i]));
+        }
+        v.medianDecodeSeconds = Stats.median(v.decodeSeconds);
+        r.memory.peakRssVaeBytes = Machine.procStatusBytes("VmHWM");
+    }
+
+    private static double decode(AutoencoderKL vae, NDArray z, boolean tiled, NDManager root) {
+        try (NDManager s = root.newSubManager()) {
+            z.tempAttach(s);
+            long t0 = System.nanoTime();
+            if (tiled) {
+                vae.tiledDecode(z);
+            } else {
+                vae.decode(z);
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private static long count(Weights w) {
+        long n = 0;
+        for (NDArray a : w.taken().values()) {
+            n += a.getShape().size();
+        }
+        return n;
+    }
+}

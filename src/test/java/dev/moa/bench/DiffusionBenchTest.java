@@ -1,0 +1,54 @@
+package dev.moa.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import dev.moa.io.Json;
+import dev.moa.models.UNetConfig;
+import dev.moa.models.VaeConfig;
+import dev.moa.models.VaeTiling;
+import dev.moa.tensor.Precision;
+import dev.moa.testing.Fixtures;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The benchmark's whole path on tiny-sd's architecture (the CLI runs it on SD 1.5's). */
+class DiffusionBenchTest {
+
+    @ParameterizedTest
+    @EnumSource(value = Precision.class, names = {"FP32", "BF16"})
+    void runsAndReportsEverything(Precision p) throws Exception {
+        UNetConfig u = UNetConfig.from(Json.read(Fixtures.path("models/tiny-sd/unet/config.json")));
+        VaeConfig v = VaeConfig.from(Json.read(Fixtures.path("models/tiny-sd/vae/config.json")));
+        DiffusionBench.Options o = new DiffusionBench.Options(p, 2, 1, 32, 2, 1, VaeTiling.AUTO, 128, 0, u, v);
+        DiffusionBench.Report r = DiffusionBench.run(o, msg -> { });
+        assertEquals(2, r.unet.stepSeconds.length);
+        assertTrue(r.unet.medianStepSeconds > 0);
+        assertTrue(r.gemmFp32Gflops > 0);
+        assertEquals(p == Precision.FP32, r.gemmGflopsAtPrecision == null);
+        assertTrue(r.unet.gflopPerStep > 0);
+        assertTrue(r.unet.parameters > 0);
+        double flops = 0;
+        double pct = 0;
+        for (DiffusionBench.Part part : r.unet.breakdown) {
+            flops += part.gflopPerStep;
+            pct += part.percent;
+        }
+        assertEquals(r.unet.gflopPerStep, flops, 1e-9, "the kinds' FLOPs add up");
+        assertEquals(100, pct, 0.5, "shares cover the step");
+        assertNotNull(r.vae);
+        assertEquals(1, r.vae.decodeSeconds.length);
+        assertEquals(p == Precision.FP32 ? "fp32" : "bf16", r.vae.precision);
+        assertTrue(r.memory.peakRssBytes > 0);
+        JsonObject json = new Gson().toJsonTree(r).getAsJsonObject();
+        assertEquals(p.name().toLowerCase(java.util.Locale.ROOT), json.getAsJsonObject("settings").get("precision").getAsString());
+        assertTrue(json.getAsJsonObject("unet").has("breakdown"));
+        if (p == Precision.FP32) {
+            assertNull(r.unet.fractionOfGemmAtPrecision);
+        }
+    }
+}
