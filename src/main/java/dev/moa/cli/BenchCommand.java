@@ -3,6 +3,7 @@ package dev.moa.cli;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.GsonBuilder;
 import dev.moa.bench.DiffusionBench;
+import dev.moa.bench.TrainBench;
 import dev.moa.bench.DiffusionBench.Options;
 import dev.moa.bench.DiffusionBench.Part;
 import dev.moa.bench.DiffusionBench.Report;
@@ -11,6 +12,7 @@ import dev.moa.models.VaeConfig;
 import dev.moa.models.VaeTiling;
 import dev.moa.tensor.Precision;
 import java.io.PrintStream;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -60,8 +62,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the results as JSON on stdout (progress goes to stderr)")
     boolean json;
 
+    @Option(names = "--train", description = "benchmark MoA training instead (SD 1.5 + ViT-L/14 at full size, random"
+            + " weights; --size, --batch, --steps, --warmup apply; default batch 1)")
+    boolean train;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (threads != null) {
             if (threads < 1) {
                 throw new ParameterException(spec.commandLine(), "--threads must be >= 1");
@@ -83,9 +89,29 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        PrintStream err = System.err;
+        if (train) {
+            if (p != Precision.FP32) {
+                throw new ParameterException(spec.commandLine(), "--train measures fp32 training only");
+            }
+            int b = spec.commandLine().getParseResult().hasMatchedOption("--batch") ? batch : 1;
+            TrainBench.Report t = TrainBench.run(size, b, steps, warmup, msg -> err.println(msg));
+            if (json) {
+                System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(t));
+            } else {
+                var m = t.machine;
+                System.out.printf(Locale.ROOT, "machine    %s, %d cores (%s); libtorch %s, %d threads, ops %s%n", m.cpu(),
+                        m.cores(), m.isa(), m.libtorch(), m.threads(), m.ops());
+                System.out.printf(Locale.ROOT, "train      %dx%d, batch %d, %.1f M MoA parameters (built in %.1f s)%n", t.size,
+                        t.size, t.batch, t.moaParameters / 1e6, t.buildSeconds);
+                System.out.printf(Locale.ROOT, "step       median %.2f s %s%n", t.medianStepSeconds, Arrays.toString(t.stepSeconds));
+                System.out.printf(Locale.ROOT, "memory     peak RSS %.2f GiB, after the steps %.2f GiB%n", gib(t.peakRssBytes),
+                        gib(t.rssAfterStepsBytes));
+            }
+            return 0;
+        }
         Options o = new Options(p, steps, warmup, size, batch, vaeRuns, tiling, gemmSize, 0, UNetConfig.sd15(),
                 VaeConfig.sd15());
-        PrintStream err = System.err;
         Report r = DiffusionBench.run(o, msg -> err.println(msg));
         if (json) {
             System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r));

@@ -77,7 +77,12 @@ public final class AdamW {
                 NDArray m = expAvg.get(name);
                 NDArray v = expAvgSq.get(name);
                 try (NDManager tmp = state.newSubManager()) {
+                    // every temporary must land in tmp: results belong to the first operand's manager,
+                    // and m, v (optimizer state) or p (model) first would leak one array per op and step
                     grad.tempAttach(tmp);
+                    m.tempAttach(tmp);
+                    v.tempAttach(tmp);
+                    p.tempAttach(tmp);
                     if (g.weightDecay() != 0) {
                         p.muli((float) (1 - lr * g.weightDecay()));
                     }

@@ -71,6 +71,24 @@ class AdamWTest {
         }
     }
 
+    @Test
+    void stepsLeaveNothingBehindInAnyManager() throws Exception {
+        try (NDManager model = NDManager.newBaseManager(); NDManager state = NDManager.newBaseManager();
+                NDManager grads = NDManager.newBaseManager()) {
+            NDArray a = model.create(new float[] {1f, 2f, 3f});
+            AdamW opt = new AdamW(Map.of("a", a), List.of(new AdamW.Group("g", List.of("a"), 0.1, 0.01)), 0.9, 0.999, 1e-8,
+                    state);
+            opt.step(Map.of("a", grads.create(new float[] {1f, -1f, 2f})), 1.0);
+            int m0 = model.getManagedArrays().size();
+            int s0 = state.getManagedArrays().size();
+            for (int i = 0; i < 5; i++) {
+                opt.step(Map.of("a", grads.create(new float[] {1f, -1f, 2f})), 1.0);
+            }
+            assertEquals(m0, model.getManagedArrays().size(), "temporaries leaked into the model's manager");
+            assertEquals(s0, state.getManagedArrays().size(), "temporaries leaked into the optimizer state");
+        }
+    }
+
     private static float[] toFloat(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
