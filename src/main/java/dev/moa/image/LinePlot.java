@@ -131,7 +131,10 @@ public final class LinePlot {
             g.drawString(fmt(xmin), left, top + ph + 18);
             String xm = fmt(xmax);
             g.drawString(xm, left + pw - g.getFontMetrics().stringWidth(xm), top + ph + 18);
-            g.drawString(xLabel + (logY ? "   (log scale)" : ""), left + pw / 2 - 40, top + ph + 38);
+            g.drawString(xLabel, left + pw / 2 - g.getFontMetrics().stringWidth(xLabel) / 2, top + ph + 38);
+            if (logY) {
+                g.drawString("log scale", left + 8, top + ph - 8);
+            }
         }
         int legendY = top + 18;
         for (Series s : series) {

@@ -1,6 +1,8 @@
 package dev.moa.train;
 
 import dev.moa.image.LinePlot;
+import dev.moa.image.RgbImage;
+import dev.moa.image.Sheet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,9 +29,16 @@ public final class LossCurves {
                 cols[c][i] = Double.parseDouble(p[1 + c]);
             }
         }
-        new LinePlot().title(title).xLabel("optimizer step").logY(true).smooth(Math.max(1, n / 50))
-                .series("total", step, cols[0]).series("diffusion (masked)", step, cols[1])
-                .series("router", step, cols[2]).series("object", step, cols[3])
+        int smooth = Math.max(1, n / 50);
+        // three panels: the object loss is signed (negative = attention on the subject), the router loss spans decades
+        RgbImage a = new LinePlot().title(title + ": total and masked diffusion loss").xLabel("optimizer step")
+                .smooth(smooth).size(900, 300).series("total", step, cols[0]).series("diffusion (masked)", step, cols[1])
+                .render();
+        RgbImage b = new LinePlot().title("router loss (background routed to the prior)").xLabel("optimizer step")
+                .logY(true).smooth(smooth).size(900, 260).series("router", step, cols[2]).render();
+        RgbImage c = new LinePlot().title("object loss (attention outside minus inside the subject)").xLabel("optimizer step")
+                .smooth(smooth).size(900, 260).series("object", step, cols[3]).render();
+        new Sheet().gap(0).row(a).row(b).row(c)
                 .write(png, Map.of("Description", "MoA training losses from " + csv.getFileName()));
     }
 }

@@ -52,7 +52,7 @@ final class Validation {
     }
 
     Path write(Path file, String title) throws IOException {
-        Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "router map (personalized weight)");
+        Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "router map");
         int k = 0;
         for (TrainingExample s : samples) {
             List<Subject> subjects = new ArrayList<>();
