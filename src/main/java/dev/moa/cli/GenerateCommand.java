@@ -307,10 +307,14 @@ final class GenerateCommand implements Callable<Integer> {
         Path enc = imageEncoder;
         if (enc == null) {
             Path own = sd.source().resolve("image_encoder");
+            String recorded = dev.moa.moa.MoaConfig.read(moaDir.resolve(dev.moa.moa.MoaAdapter.CONFIG_FILE)).imageEncoder;
             if (Files.isDirectory(sd.source()) && Files.isDirectory(own)) {
                 enc = own;
+            } else if (recorded != null && Files.isDirectory(Path.of(recorded))) {
+                enc = Path.of(recorded);   // the encoder the checkpoint was trained with
             } else {
-                throw new ParameterException(spec.commandLine(), "--image-encoder DIR is needed (the model has no image_encoder/ folder)");
+                throw new ParameterException(spec.commandLine(), "--image-encoder DIR is needed (the model has no"
+                        + " image_encoder/ folder and the MoA checkpoint names none that exists here)");
             }
         }
         log.println("loading MoA " + moaDir + " and image encoder " + enc);
