@@ -5,7 +5,6 @@ import dev.moa.text.Encoding;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -89,7 +88,7 @@ public final class SubjectPrompt {
             }
             int p = -1;
             boolean truncated = false;
-            for (int w : findPhrase(enc, word)) {
+            for (int w : enc.findPhrase(word)) {
                 int last = enc.lastPositionOfWord(w);
                 if (last < 0) {
                     truncated = true;
@@ -114,23 +113,6 @@ public final class SubjectPrompt {
 
     private static long countOccurrences(List<String> words, String w) {
         return words.stream().filter(x -> x.trim().equalsIgnoreCase(w)).count();
-    }
-
-    /** Word indices where the (possibly multi-word) phrase ends, in order of appearance. */
-    private static List<Integer> findPhrase(Encoding enc, String phrase) {
-        String[] parts = phrase.toLowerCase(Locale.ROOT).split("\\s+");
-        List<Integer> out = new ArrayList<>();
-        for (int w : enc.findWords(parts[parts.length - 1])) {
-            boolean ok = true;
-            for (int k = 1; k < parts.length && ok; k++) {
-                int prev = w - k;
-                ok = prev >= 0 && enc.wordText(prev).toLowerCase(Locale.ROOT).equals(parts[parts.length - 1 - k]);
-            }
-            if (ok) {
-                out.add(w);
-            }
-        }
-        return out;
     }
 
     private static SubjectPrompt bindMarkers(ClipTokenizer tok, String prompt, List<String> subjectWords) {

@@ -40,9 +40,11 @@ public final class GuidedUNet implements Denoiser {
         NDArray in = cfg ? NDArrays.concat(new NDList(x, x), 0) : x;
         NDArray tt = x.getManager().create(new float[] {(float) t}).toType(DataType.FLOAT32, false);
         NDArray out = unet.forward(in, tt, context, kwargs);
-        if (!cfg) {
-            return out;
-        }
+        return cfg ? combine(out, guidance) : out;
+    }
+
+    /** [uncond; cond] model outputs to uncond + g * (cond - uncond). */
+    static NDArray combine(NDArray out, double guidance) {
         NDList halves = out.split(2, 0);
         NDArray uncond = halves.get(0);
         return uncond.add(halves.get(1).sub(uncond).mul((float) guidance));

@@ -68,12 +68,7 @@ final class MoaDenoiser implements Denoiser {
                 }
             }
         }
-        if (!cfg) {
-            return out;
-        }
-        NDList halves = out.split(2, 0);
-        NDArray uncond = halves.get(0);
-        return uncond.add(halves.get(1).sub(uncond).mul((float) guidance));
+        return cfg ? GuidedUNet.combine(out, guidance) : out;
     }
 
     @Override

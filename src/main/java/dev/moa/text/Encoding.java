@@ -200,4 +200,24 @@ public final class Encoding {
     public String toString() {
         return "Encoding" + Arrays.toString(ids) + (truncated() ? " (" + droppedTokens + " tokens dropped)" : "");
     }
+
+    /**
+     * Word indices where a (possibly multi-word) phrase ends, in order of appearance; words compare after
+     * lower-casing, as {@link #findWords} does.
+     */
+    public int[] findPhrase(String phrase) {
+        String[] parts = phrase.strip().toLowerCase(java.util.Locale.ROOT).split("\\s+");
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (int w : findWords(parts[parts.length - 1])) {
+            boolean ok = true;
+            for (int k = 1; k < parts.length && ok; k++) {
+                int prev = w - k;
+                ok = prev >= 0 && wordText(prev).toLowerCase(java.util.Locale.ROOT).equals(parts[parts.length - 1 - k]);
+            }
+            if (ok) {
+                out.add(w);
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
 }

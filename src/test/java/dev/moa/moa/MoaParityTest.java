@@ -39,13 +39,7 @@ class MoaParityTest {
     }
 
     static int[][] positions() throws Exception {
-        long[] p = ref.longs("positions");
-        long[] shape = ref.info("positions").shape();
-        int[][] out = new int[(int) shape[0]][(int) shape[1]];
-        for (int i = 0; i < p.length; i++) {
-            out[i / (int) shape[1]][i % (int) shape[1]] = (int) p[i];
-        }
-        return out;
+        return Fixtures.intRows(ref, "positions");
     }
 
     static float[] timesteps() throws Exception {

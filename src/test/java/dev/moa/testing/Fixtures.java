@@ -34,4 +34,16 @@ public final class Fixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A 2-D integer tensor of a reference file as rows (e.g. subject token positions, -1 = none). */
+    public static int[][] intRows(SafetensorsFile f, String key) throws IOException {
+        long[] v = f.longs(key);
+        long[] shape = f.info(key).shape();
+        int cols = (int) shape[1];
+        int[][] out = new int[(int) shape[0]][cols];
+        for (int i = 0; i < v.length; i++) {
+            out[i / cols][i % cols] = (int) v[i];
+        }
+        return out;
+    }
 }

@@ -21,16 +21,6 @@ import org.junit.jupiter.api.Test;
 /** The four loss values and the gradients of the total loss against ref/moa_tiny. */
 class MoaLossParityTest {
 
-    static int[][] positions(SafetensorsFile ref) throws Exception {
-        long[] p = ref.longs("positions");
-        long[] shape = ref.info("positions").shape();
-        int[][] out = new int[(int) shape[0]][(int) shape[1]];
-        for (int i = 0; i < p.length; i++) {
-            out[i / (int) shape[1]][i % (int) shape[1]] = (int) p[i];
-        }
-        return out;
-    }
-
     @Test
     void lossesAndGradientsMatchTheReference() throws Exception {
         try (NDManager m = NDManager.newBaseManager(); SafetensorsFile ref = Fixtures.ref("ref/moa_tiny.safetensors")) {
@@ -39,7 +29,7 @@ class MoaLossParityTest {
             moa.install(unet);
             Map<String, NDArray> params = moa.parameters();
             params.values().forEach(p -> p.setRequiresGradient(true));
-            int[][] pos = positions(ref);
+            int[][] pos = Fixtures.intRows(ref, "positions");
             MoaLosses.Terms terms;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray text = ref.load("text_embeds", m);

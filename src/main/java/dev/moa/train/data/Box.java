@@ -40,4 +40,26 @@ public record Box(int x0, int y0, int x1, int y1) {
     public String toString() {
         return "[" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + "]";
     }
+
+    /**
+     * Reads {@code [x0, y0, x1, y1]} (pixels, fractions allowed, x1 > x0 and y1 > y0) from a data file;
+     * {@code where} names the file and entry in errors.
+     */
+    static double[] corners(com.google.gson.JsonElement e, String where) throws DataFormatException {
+        if (!e.isJsonArray() || e.getAsJsonArray().size() != 4) {
+            throw new DataFormatException(where + ": \"bbox\" is not [x0, y0, x1, y1]");
+        }
+        double[] v = new double[4];
+        for (int i = 0; i < 4; i++) {
+            com.google.gson.JsonElement x = e.getAsJsonArray().get(i);
+            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+                throw new DataFormatException(where + ": \"bbox\" is not [x0, y0, x1, y1]");
+            }
+            v[i] = x.getAsDouble();
+        }
+        if (!(v[2] > v[0] && v[3] > v[1])) {
+            throw new DataFormatException(where + ": \"bbox\" " + e + " is empty (need x1 > x0 and y1 > y0)");
+        }
+        return v;
+    }
 }

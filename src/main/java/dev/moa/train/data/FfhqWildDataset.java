@@ -343,20 +343,7 @@ public final class FfhqWildDataset implements SourceDataset {
      * null if nothing of it lies inside.
      */
     static Box box(JsonElement e, String where, RgbImage image) throws DataFormatException {
-        if (!e.isJsonArray() || e.getAsJsonArray().size() != 4) {
-            throw new DataFormatException(where + ": \"bbox\" is not [x0, y0, x1, y1]");
-        }
-        double[] v = new double[4];
-        for (int i = 0; i < 4; i++) {
-            JsonElement x = e.getAsJsonArray().get(i);
-            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
-                throw new DataFormatException(where + ": \"bbox\" is not [x0, y0, x1, y1]");
-            }
-            v[i] = x.getAsDouble();
-        }
-        if (!(v[2] > v[0] && v[3] > v[1])) {
-            throw new DataFormatException(where + ": \"bbox\" " + e + " is empty (need x1 > x0 and y1 > y0)");
-        }
+        double[] v = Box.corners(e, where);
         int x0 = (int) Math.max(0, Math.floor(v[0])), y0 = (int) Math.max(0, Math.floor(v[1]));
         int x1 = (int) Math.min(image.width(), Math.ceil(v[2])), y1 = (int) Math.min(image.height(), Math.ceil(v[3]));
         return x1 > x0 && y1 > y0 ? new Box(x0, y0, x1, y1) : null;

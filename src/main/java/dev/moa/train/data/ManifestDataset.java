@@ -126,7 +126,7 @@ public final class ManifestDataset implements SourceDataset {
                     Path mask = path(s, "mask", base, sw, false);
                     double[] bbox = null;
                     if (s.has("bbox") && !s.get("bbox").isJsonNull()) {
-                        bbox = numbers(s.get("bbox"), sw);
+                        bbox = Box.corners(s.get("bbox"), sw);
                     }
                     if (mask == null && bbox == null) {
                         throw new DataFormatException(sw + ": needs \"mask\" (or at least \"bbox\")");
@@ -186,24 +186,6 @@ public final class ManifestDataset implements SourceDataset {
             throw new DataFormatException(where + ": empty \"" + key + "\" path");
         }
         return base.resolve(s);
-    }
-
-    private static double[] numbers(JsonElement e, String where) throws DataFormatException {
-        if (!e.isJsonArray() || e.getAsJsonArray().size() != 4) {
-            throw new DataFormatException(where + ": \"bbox\" is not [x0, y0, x1, y1]");
-        }
-        double[] v = new double[4];
-        for (int i = 0; i < 4; i++) {
-            JsonElement x = e.getAsJsonArray().get(i);
-            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
-                throw new DataFormatException(where + ": \"bbox\" is not [x0, y0, x1, y1]");
-            }
-            v[i] = x.getAsDouble();
-        }
-        if (!(v[2] > v[0] && v[3] > v[1])) {
-            throw new DataFormatException(where + ": \"bbox\" is empty (need x1 > x0 and y1 > y0)");
-        }
-        return v;
     }
 
     /** The manifest file. */

@@ -8,7 +8,6 @@ import dev.moa.text.Encoding;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Turns {@link SourceExample}s into {@link TrainingExample}s (MoA spec section 4, FastComposer's
@@ -155,7 +154,7 @@ public final class Preprocessor {
             } else {
                 word = -1;
                 pos = -2;
-                for (int w : findPhrase(enc, s.word())) {
+                for (int w : enc.findPhrase(s.word())) {
                     int p = enc.lastPositionOfWord(w);
                     if (p < 0) {
                         pos = -1; // an occurrence exists but lies beyond the limit
@@ -195,23 +194,6 @@ public final class Preprocessor {
             }
         }
         return -1;
-    }
-
-    /** Word indices where the (possibly multi-word) phrase ends, in order of appearance (case-insensitive). */
-    private static List<Integer> findPhrase(Encoding enc, String phrase) {
-        String[] parts = phrase.strip().toLowerCase(Locale.ROOT).split("\\s+");
-        List<Integer> out = new ArrayList<>();
-        for (int w : enc.findWords(parts[parts.length - 1])) {
-            boolean ok = true;
-            for (int k = 1; k < parts.length && ok; k++) {
-                int prev = w - k;
-                ok = prev >= 0 && enc.wordText(prev).toLowerCase(Locale.ROOT).equals(parts[parts.length - 1 - k]);
-            }
-            if (ok) {
-                out.add(w);
-            }
-        }
-        return out;
     }
 
     // ----------------------------------------------------------------------------------------- geometry
