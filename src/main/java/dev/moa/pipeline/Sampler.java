@@ -22,6 +22,7 @@ public final class Sampler {
      * @param latents initial latents, already multiplied by init_noise_sigma; left untouched
      * @return the final latents, in the same manager as {@code latents}
      */
+    @SuppressWarnings("try")   // the scope only restores the grad mode
     public static NDArray sample(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
             ProgressListener progress, Cancellation cancel) {
         try (Grads.Scope noGrad = Grads.disabled()) {

@@ -125,8 +125,9 @@ public final class TorchGenerator implements NoiseSource {
         for (int j = 0; j < 8; j++) {
             float u1 = 1f - data[off + j];
             float u2 = data[off + j + 8];
-            float radius = (float) Math.sqrt((float) (-2f * (float) Math.log(u1)));
-            float theta = (float) (2f * (float) Math.PI) * u2;
+            // float arithmetic step by step, as PyTorch's kernel does it
+            float radius = (float) Math.sqrt(-2f * (float) Math.log(u1));
+            float theta = 2f * (float) Math.PI * u2;
             data[off + j] = radius * (float) Math.cos(theta);
             data[off + j + 8] = radius * (float) Math.sin(theta);
         }

@@ -218,6 +218,7 @@ public final class MoaTrainer implements AutoCloseable {
     }
 
     /** Forward (and, with accum > 0, backward) of one micro-batch; returns {total, diffusion, router, object}. */
+    @SuppressWarnings("try")   // the scope only restores the grad mode
     private double[] microStep(long index, int accum) {
         List<TrainingExample> batch = data.batch(index);
         TorchGenerator gen = new TorchGenerator(mix(settings.seed(), index));
