@@ -1,0 +1,70 @@
+package dev.moa.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moa.image.Images;
+import dev.moa.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** make-synthetic-data, moa-init, train and resume through the CLI, and generating with the result. */
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    static final String TINY = Fixtures.path("models/tiny-sd").toString();
+    static final String ENCODER = Fixtures.path("models/tiny-sd/image_encoder").toString();
+
+    private String[] train(Path data, Path out, int steps, String... extra) {
+        List<String> a = new java.util.ArrayList<>(List.of("train", "--base", TINY, "--image-encoder", ENCODER, "--data",
+                data.toString(), "--output", out.toString(), "--steps", Integer.toString(steps), "--batch", "2",
+                "--resolution", "32", "--save-every", "2", "--validate-every", "0", "--warmup", "1", "--grad-accum", "2"));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    @Test
+    void trainResumeAndGenerate() throws Exception {
+        Path data = dir.resolve("synthetic");
+        CliRunner.Result r = CliRunner.run("make-synthetic-data", "--output", data.toString(), "--count", "12",
+                "--resolution", "48", "--subjects", "3");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.exists(data.resolve("image_ids_train.txt")));
+
+        Path init = dir.resolve("init");
+        r = CliRunner.run("moa-init", "--base", TINY, "--image-encoder", ENCODER, "--output", init.toString(),
+                "--router-hidden", "16", "--time-embed", "32", "--layer-embed", "16");
+        assertEquals(0, r.code(), r.toString());
+
+        Path out = dir.resolve("run");
+        r = CliRunner.run(train(data, out, 4, "--moa", init.toString()));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("step 4/4  loss "), r.err());
+        assertTrue(Files.exists(out.resolve("checkpoints/step-0000004/optimizer.safetensors")));
+        assertTrue(Images.read(out.resolve("losses.png")).height() > 300);
+        assertEquals(5, Files.readAllLines(out.resolve("losses.csv")).size());
+
+        // starting over an existing run needs --resume
+        r = CliRunner.run(train(data, out, 6, "--moa", init.toString()));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("--resume"), r.err());
+
+        r = CliRunner.run(train(data, out, 6, "--resume"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("resumed at step 4"), r.err());
+        assertEquals(7, Files.readAllLines(out.resolve("losses.csv")).size());
+
+        // the trained weights generate
+        Path img = dir.resolve("out.png");
+        String ref = data.resolve("subjects").toFile().listFiles((d, n) -> n.endsWith(".png"))[0].toString();
+        r = CliRunner.run("generate", "--model", TINY, "--moa", out.toString(), "--prompt", "a photo of a disc",
+                "--subject", "disc=" + ref, "--steps", "2", "-q", "-o", img.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.exists(img));
+    }
+}
