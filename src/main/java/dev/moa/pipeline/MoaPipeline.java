@@ -147,9 +147,7 @@ public final class MoaPipeline implements AutoCloseable {
         }
         try (NDManager gen = model.manager().newSubManager()) {
             NDArray ids = gen.create(bound.ids()).reshape(1, -1).toType(ai.djl.ndarray.types.DataType.INT64, false);
-            if (model.tokenizer().encode(bound.prompt()).length > model.tokenizer().maxLength()) {
-                warnings.add("prompt longer than " + model.tokenizer().maxLength() + " tokens; the end was truncated");
-            }
+            model.warnIfTruncated(bound.prompt(), model.tokenizer().overflow(bound.prompt()), warnings);
             NDArray cond = model.textEncoder().encode(ids, o.clipSkip());
             NDList parts = new NDList();
             if (cfg) {

@@ -210,14 +210,19 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** Token ids (1, 77) for one prompt, truncated as SD does; {@code warnings} gets a line if it was. */
     public NDArray tokenize(String prompt, NDManager m, List<String> warnings) {
-        int[] full = tokenizer.encode(prompt);
-        int over = full.length - tokenizer.maxLength();
-        if (over > 0 && warnings != null) {
-            warnings.add("prompt is " + over + " token" + (over == 1 ? "" : "s") + " over the " + tokenizer.maxLength()
-                    + "-token limit; the end was truncated as Stable Diffusion does: \"" + abbreviate(prompt) + "\"");
-        }
-        int[] ids = tokenizer.encodePadded(prompt);
+        dev.moa.text.Encoding enc = tokenizer.encodeDetailedPadded(prompt);
+        warnIfTruncated(prompt, enc.droppedTokens(), warnings);
+        int[] ids = enc.ids();
         return m.create(ids).reshape(1, ids.length).toType(DataType.INT64, false);
+    }
+
+    /** Adds SD's truncation warning for a prompt that lost {@code dropped} tokens. */
+    void warnIfTruncated(String prompt, int dropped, List<String> warnings) {
+        if (dropped > 0 && warnings != null) {
+            warnings.add("prompt is " + dropped + " token" + (dropped == 1 ? "" : "s") + " over the "
+                    + tokenizer.maxLength() + "-token limit; the end was truncated as Stable Diffusion does: \""
+                    + abbreviate(prompt) + "\"");
+        }
     }
 
     private static String abbreviate(String s) {
