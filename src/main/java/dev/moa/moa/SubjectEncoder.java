@@ -68,11 +68,22 @@ public final class SubjectEncoder {
         return encoder.config().projectionDim();
     }
 
-    /** Embeddings (N, Di) of images already in memory. */
+    /**
+     * Embeddings (N, Di) of images already in memory. Each photo is encoded on its own (batch of one), so a
+     * photo's embedding is the same computation, bit for bit, whichever other photos it is passed with: a
+     * matrix multiply's blocking, and so its last bits, depend on the batch size and the CPU's kernels, and a
+     * subject must not look different in a morph, a subject set or a single run.
+     */
     public NDArray embed(List<RgbImage> images, NDManager manager) {
-        float[] px = processor.preprocessBatch(images);
-        NDArray x = manager.create(px, new Shape(processor.batchShape(images.size())));
-        return encoder.imageEmbeds(x);
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images to embed");
+        }
+        ai.djl.ndarray.NDList rows = new ai.djl.ndarray.NDList(images.size());
+        for (RgbImage image : images) {
+            float[] px = processor.preprocessBatch(List.of(image));
+            rows.add(encoder.imageEmbeds(manager.create(px, new Shape(processor.batchShape(1)))));
+        }
+        return rows.size() == 1 ? rows.get(0) : ai.djl.ndarray.NDArrays.concat(rows, 0);
     }
 
     /** Reads image files (any size, PNG/JPEG/BMP/GIF) and embeds them; errors name the file. */

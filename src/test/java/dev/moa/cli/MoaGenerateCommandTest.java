@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.moa.image.Images;
 import dev.moa.image.PngText;
 import dev.moa.image.RgbImage;
+import dev.moa.testing.Close;
 import dev.moa.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +60,8 @@ class MoaGenerateCommandTest {
         Path plain = dir.resolve("plain.png");
         assertEquals(0, CliRunner.run("generate", "--model", Fixtures.path("models/tiny-sd").toString(), "--steps", "3",
                 "--seed", "70", "-q", "--prompt", "a man and a woman talking in a cafe", "-o", plain.toString()).code());
-        assertArrayEquals(Images.read(plain).data(), Images.read(prior).data());
+        // two code paths (MoA pipeline in prior mode, plain pipeline): within one level, not bit for bit
+        Close.assertPixelsClose(Images.read(plain), Images.read(prior), 1, "prior vs plain model");
         assertFalse(Arrays.equals(Images.read(out).data(), Images.read(prior).data()), "MoA changes the image");
         RgbImage s = Images.read(sheet);
         assertTrue(s.width() > 4 * 192 && s.height() >= 192, "4 columns: two references, prior, personalized");
@@ -103,8 +105,12 @@ class MoaGenerateCommandTest {
         }
         ok("--prompt", "a man in a cafe", "--subject", "man=" + MAN, "-o", dir.resolve("a.png").toString());
         ok("--prompt", "a man in a cafe", "--subject", "man=" + WOMAN, "-o", dir.resolve("b.png").toString());
-        assertArrayEquals(Images.read(dir.resolve("a.png")).data(), Images.read(dir.resolve("m-frame-00.png")).data());
-        assertArrayEquals(Images.read(dir.resolve("b.png")).data(), Images.read(dir.resolve("m-frame-02.png")).data());
+        // the end frames use each photo's own embedding, as --subject does; the interpolation and the frame's
+        // batch are separate computations, so the pixels are compared within one level (1/255)
+        Close.assertPixelsClose(Images.read(dir.resolve("a.png")), Images.read(dir.resolve("m-frame-00.png")), 1,
+                "first morph frame vs --subject A");
+        Close.assertPixelsClose(Images.read(dir.resolve("b.png")), Images.read(dir.resolve("m-frame-02.png")), 1,
+                "last morph frame vs --subject B");
         assertFalse(Arrays.equals(Images.read(dir.resolve("m-frame-01.png")).data(),
                 Images.read(dir.resolve("a.png")).data()));
     }
@@ -133,6 +139,7 @@ class MoaGenerateCommandTest {
                 "-o", dir.resolve("mk.png").toString());
         ok("--prompt", "a man and a woman talking in a cafe", "--subject", "man=" + MAN, "--subject", "woman=" + WOMAN,
                 "-o", dir.resolve("words.png").toString());
+        // exact: the same computation (same tokens, positions, photos and batch), only the prompt's spelling differs
         assertArrayEquals(Images.read(dir.resolve("words.png")).data(), Images.read(dir.resolve("mk.png")).data());
     }
 

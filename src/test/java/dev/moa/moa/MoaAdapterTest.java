@@ -43,6 +43,7 @@ class MoaAdapterTest {
             // personalized experts start as copies of the prior, routers neutral
             String layer = c.moaLayers.get(1);
             var attn = unet.attentionLayers().get(1);
+            // exact: a copy of the weights, no arithmetic
             assertArrayEquals(attn.toK.weight.toFloatArray(),
                     fresh.parameters().get("unet." + layer + ".personal.to_k.weight").toFloatArray());
             assertEquals(0f, fresh.parameters().get("unet." + layer + ".router.2.weight").abs().max().getFloat());
@@ -73,6 +74,8 @@ class MoaAdapterTest {
                     ref.floats("timesteps"), false, null);
             float[] moa = unet.forward(x, t, text, call).toFloatArray();
             MoaAdapter.uninstall(unet);
+            // exact: both experts are the same weights on the same inputs and shapes (the same computation), and
+            // 0.5 * a + 0.5 * a == a in floating point
             assertEquals(0.0, Close.maxAbsDiff(base, moa), "r = 0.5/0.5 over two identical experts is the base model");
         }
     }

@@ -44,6 +44,7 @@ class TiledDecodeTest {
     void aLatentWithinOneStrideIsOneTileAndEqualsThePlainDecode() {
         try (NDManager s = manager.newSubManager()) {
             NDArray z = latent(s, 1, 6, 5);
+            // exact: one tile is the whole latent, decoded by the same kernels at the same shape
             assertArrayEquals(vae.decode(z).toFloatArray(), vae.tiledDecode(z, 16).toFloatArray());
         }
     }
@@ -56,6 +57,7 @@ class TiledDecodeTest {
             assertFalse(VaeTiling.ON.applies(vae.config(), 16, 16));
             assertTrue(VaeTiling.AUTO.applies(vae.config(), 16, 17));
             assertFalse(VaeTiling.OFF.applies(vae.config(), 64, 64));
+            // exact: tiling does not apply, so both calls are the same plain decode
             assertArrayEquals(vae.decode(z).toFloatArray(), vae.decode(z, VaeTiling.ON).toFloatArray());
         }
     }

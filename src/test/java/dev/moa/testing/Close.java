@@ -45,4 +45,25 @@ public final class Close {
         assertArrayEquals(expectedShape, actual.getShape().getShape(), what + ": shape");
         return assertClose(expected, actual.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), tol, what);
     }
+
+    /**
+     * Asserts two 8-bit images have the same size and every channel value within {@code levels} of the other
+     * (levels / 255 in [0, 1] pixel values). For images made by two different computations (another batch size,
+     * another code path, noise drawn another way): their floats differ in the last bits from CPU to CPU, which
+     * can flip a value that sits on a rounding boundary by one level.
+     */
+    public static int assertPixelsClose(dev.moa.image.RgbImage expected, dev.moa.image.RgbImage actual, int levels,
+            String what) {
+        assertEquals(expected.width() + "x" + expected.height(), actual.width() + "x" + actual.height(), what + ": size");
+        byte[] e = expected.data();
+        byte[] a = actual.data();
+        int worst = 0;
+        for (int i = 0; i < e.length; i++) {
+            worst = Math.max(worst, Math.abs((e[i] & 0xff) - (a[i] & 0xff)));
+        }
+        if (worst > levels) {
+            fail(what + ": pixel values differ by up to " + worst + " levels > " + levels);
+        }
+        return worst;
+    }
 }
