@@ -56,8 +56,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gemm-size", defaultValue = "4096", description = "n of the n x n x n reference matmul (default ${DEFAULT-VALUE})")
     int gemmSize;
 
-    @Option(names = "--threads", description = "CPU threads for libtorch (default: all cores)")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--json", description = "print the results as JSON on stdout (progress goes to stderr)")
     boolean json;
@@ -68,12 +68,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (threads != null) {
-            if (threads < 1) {
-                throw new ParameterException(spec.commandLine(), "--threads must be >= 1");
-            }
-            JniUtils.setNumThreads(threads);
-        }
+        threads.apply();
         if (size < 64 || size % 64 != 0) {
             throw new ParameterException(spec.commandLine(), "--size must be a positive multiple of 64, got " + size);
         }

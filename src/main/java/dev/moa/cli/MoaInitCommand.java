@@ -24,11 +24,8 @@ final class MoaInitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--base", required = true, paramLabel = "DIR|FILE", description = "base SD 1.x model (folder or single file)")
-    Path base;
-
-    @Option(names = "--image-encoder", required = true, paramLabel = "DIR", description = "CLIP image encoder folder (its config.json gives the embedding size)")
-    Path imageEncoder;
+    @picocli.CommandLine.Mixin
+    BaseModelOptions model;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "new checkpoint folder (must not hold a checkpoint yet)")
     Path output;
@@ -54,7 +51,7 @@ final class MoaInitCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--router-hidden and --layer-embed must be positive and --time-embed a positive even number");
         }
-        Path cfgFile = imageEncoder.resolve("config.json");
+        Path cfgFile = model.imageEncoder.resolve("config.json");
         if (!Files.exists(cfgFile)) {
             throw new NoSuchFileException(cfgFile.toString(), null, "image encoder config not found");
         }
@@ -62,10 +59,10 @@ final class MoaInitCommand implements Callable<Integer> {
         if (!force && Files.exists(output.resolve(MoaAdapter.CONFIG_FILE))) {
             throw new ParameterException(spec.commandLine(), output + " already holds a MoA checkpoint (use --force to replace it)");
         }
-        try (StableDiffusion sd = StableDiffusion.load(base, SingleFileCheckpoint.Overrides.none(), c -> { })) {
+        try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), c -> { })) {
             MoaConfig c = MoaAdapter.configFor(sd.unet(), imageDim, routerHidden, timeEmbed, layerEmbed);
-            c.baseModel = base.toAbsolutePath().toString();
-            c.imageEncoder = imageEncoder.toAbsolutePath().toString();
+            c.baseModel = model.base.toAbsolutePath().toString();
+            c.imageEncoder = model.imageEncoder.toAbsolutePath().toString();
             MoaAdapter moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
             moa.save(output);
             long params = moa.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();

@@ -60,6 +60,14 @@ final class Outputs {
         return explicitFile;
     }
 
+    /** {@code maps.png} -> {@code maps-<n>.png}: the n-th of several files asked for under one name. */
+    static Path sibling(Path p, int n) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        return p.resolveSibling(stem + "-" + n + ".png");
+    }
+
     static Path write(Path path, RgbImage image, Map<String, String> text) throws IOException {
         PngWriter.write(path, image, text);
         return path;

@@ -35,11 +35,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--base", required = true, paramLabel = "DIR|FILE", description = "base SD 1.x model")
-    Path base;
-
-    @Option(names = "--image-encoder", required = true, paramLabel = "DIR", description = "CLIP image encoder folder")
-    Path imageEncoder;
+    @picocli.CommandLine.Mixin
+    BaseModelOptions model;
 
     @Option(names = "--data", required = true, paramLabel = "DIR|FILE", description = "FFHQ-wild folder or .jsonl manifest")
     Path data;
@@ -102,8 +99,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--subject-drop-prob", defaultValue = "0.1", description = "probability of dropping each subject (default ${DEFAULT-VALUE})")
     double subjectDropProb;
 
-    @Option(names = "--threads", description = "CPU threads for libtorch")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
@@ -111,9 +108,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream log = quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : System.err;
-        if (threads != null) {
-            JniUtils.setNumThreads(threads);
-        }
+        threads.apply();
         if (resolution % 8 != 0 || resolution < 16) {
             throw new ParameterException(spec.commandLine(), "--resolution must be a multiple of 8 (>= 16), got " + resolution);
         }
@@ -122,9 +117,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
                 maxGradNorm, saveEvery, keep, validateEvery, 10, seed);
-        log.println("loading " + base);
-        try (StableDiffusion sd = StableDiffusion.load(base, SingleFileCheckpoint.Overrides.none(), c -> log.println("  " + c))) {
-            SubjectEncoder enc = SubjectEncoder.load(imageEncoder, sd.manager());
+        log.println("loading " + model.base);
+        try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), c -> log.println("  " + c))) {
+            SubjectEncoder enc = SubjectEncoder.load(model.imageEncoder, sd.manager());
             PreprocessOptions prep = PreprocessOptions.training().withResolution(resolution)
                     .withDropout(uncondProb, subjectDropProb);
             if (noAugment) {
@@ -147,8 +142,8 @@ final class TrainCommand implements Callable<Integer> {
                         moa = MoaAdapter.load(moaDir, sd.unet(), sd.manager());
                     } else {
                         MoaConfig c = MoaAdapter.configFor(sd.unet(), enc.embedDim(), 128, 128, 64);
-                        c.baseModel = base.toAbsolutePath().toString();
-                        c.imageEncoder = imageEncoder.toAbsolutePath().toString();
+                        c.baseModel = model.base.toAbsolutePath().toString();
+                        c.imageEncoder = model.imageEncoder.toAbsolutePath().toString();
                         moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
                     }
                     trainer = MoaTrainer.start(sd, enc, moa, settings, batches, output);

@@ -38,6 +38,11 @@ public final class Sheet {
         return this;
     }
 
+    /** Rows added so far. */
+    public int rows() {
+        return rows.size();
+    }
+
     /** Adds a row of pictures without a label. */
     public Sheet row(RgbImage... images) {
         return row(null, Arrays.asList(images));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.moa.io.Weights;
 import dev.moa.nn.Attention;
+import dev.moa.nn.AttentionCall;
 import dev.moa.nn.AttnProcessor;
 import dev.moa.nn.Linear;
 import dev.moa.nn.Nn;
@@ -51,36 +52,45 @@ public final class MoaProcessor implements AttnProcessor {
     }
 
     @Override
-    public NDArray process(Attention attn, NDArray x, NDArray context, Object kwargs) {
+    public NDArray process(Attention attn, NDArray x, NDArray context, AttentionCall attentionCall) {
         NDArray ctx0 = context == null ? x : context;
-        if (!(kwargs instanceof MoaCall)) {
-            return AttnProcessor.DEFAULT.process(attn, x, context, kwargs);
+        if (!(attentionCall instanceof MoaCall)) {
+            return AttnProcessor.DEFAULT.process(attn, x, context, attentionCall);
         }
-        MoaCall call = (MoaCall) kwargs;
-        NDArray a0 = call.mode == MoaMode.PERSONAL ? null : attn.attend(attn.toQ, attn.toK, attn.toV, attn.toOut, x, ctx0);
-        if (call.mode == MoaMode.PRIOR) {
+        MoaCall call = (MoaCall) attentionCall;
+        // strength 0 is the prior exactly: skip the personalized branch rather than weight it by zero
+        MoaMode mode = call.mode == MoaMode.MOA && call.strength == 0 ? MoaMode.PRIOR : call.mode;
+        NDArray a0 = mode == MoaMode.PERSONAL ? null : attn.attend(attn.toQ, attn.toK, attn.toV, attn.toOut, x, ctx0);
+        if (mode == MoaMode.PRIOR) {
             return a0;
         }
         NDArray ctx1 = crossIndex >= 0 ? toCompute(call.multimodal(crossIndex)) : x;
+        MoaCapture capture = call.capture;
         NDArray a1;
-        if (call.wantsProbs(layer)) {
+        if (capture.wantsProbs(layer)) {
             NDArray probs = attn.probabilities(toQ, toK, x, ctx1);
-            call.putProbs(layer, probs);
+            capture.putProbs(layer, probs);
             a1 = attn.applyProbabilities(probs, toV, toOut, ctx1);
         } else {
             a1 = attn.attend(toQ, toK, toV, toOut, x, ctx1);
         }
-        if (call.mode == MoaMode.PERSONAL) {
+        if (mode == MoaMode.PERSONAL) {
             return a1;
         }
         NDArray r = Ops.get().softmax(router2.forward(Nn.silu(router0.forward(x))), -1);   // (B, N, 2)
         NDList w = r.split(2, 2);
         NDArray r0 = w.get(0);
-        if (call.capturesRouter()) {
-            NDArray r0s = r0.squeeze(2);
-            call.putRouter(layer, precision == Precision.FP32 ? r0s : Ops.get().cast(r0s, Precision.FP32));
+        NDArray r1 = w.get(1);
+        if (call.strength != 1) {
+            // subject strength s: the personalized weight becomes s * r1, the prior keeps the rest
+            r1 = dev.moa.tensor.Scalars.mul(r1, call.strength);
+            r0 = r1.neg().add(1f);
         }
-        return a0.mul(r0).add(a1.mul(w.get(1)));
+        if (capture.wantsRouter()) {
+            NDArray r0s = r0.squeeze(2);
+            capture.putRouter(layer, precision == Precision.FP32 ? r0s : Ops.get().cast(r0s, Precision.FP32));
+        }
+        return a0.mul(r0).add(a1.mul(r1));
     }
 
     /** The fuser works in fp32; a reduced-precision UNet needs its output in its own precision. */

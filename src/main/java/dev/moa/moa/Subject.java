@@ -1,9 +1,22 @@
 package dev.moa.moa;
 
+import ai.djl.ndarray.NDArray;
 import java.nio.file.Path;
 
 /**
- * One subject: its word in the prompt (may be null with {@code <|image|>} markers), the reference image
- * it came from (for metadata; may be null) and its CLIP image embedding.
+ * One subject ready for generation: its word in the prompt (null with {@code <|image|>} markers), the
+ * reference photo it came from (for metadata; null when it was made in memory) and its CLIP image embedding
+ * (Di), kept where it was computed. Closing the subject frees the embedding.
  */
-public record Subject(String word, Path image, float[] embedding) {}
+public record Subject(String word, Path image, NDArray embedding) implements AutoCloseable {
+
+    /** The same subject bound to another word. */
+    public Subject withWord(String newWord) {
+        return new Subject(newWord, image, embedding);
+    }
+
+    @Override
+    public void close() {
+        embedding.close();
+    }
+}

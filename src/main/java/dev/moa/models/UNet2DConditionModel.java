@@ -9,6 +9,7 @@ import dev.moa.io.Json;
 import dev.moa.io.TensorSource;
 import dev.moa.io.Weights;
 import dev.moa.nn.Attention;
+import dev.moa.nn.AttentionCall;
 import dev.moa.nn.BasicTransformerBlock;
 import dev.moa.nn.Conv2d;
 import dev.moa.nn.Downsample2D;
@@ -197,9 +198,9 @@ public final class UNet2DConditionModel {
      * @param sample latents (B, C, H, W)
      * @param timesteps (B) or (1), any numeric type
      * @param context encoder hidden states (B, L, D)
-     * @param kwargs passed to every attention processor unchanged (null for plain calls)
+     * @param call passed to every attention processor unchanged (null for plain calls)
      */
-    public NDArray forward(NDArray sample, NDArray timesteps, NDArray context, Object kwargs) {
+    public NDArray forward(NDArray sample, NDArray timesteps, NDArray context, AttentionCall call) {
         long batch = sample.getShape().get(0);
         NDArray t = timesteps.getShape().dimension() == 0 ? timesteps.reshape(1) : timesteps;
         if (t.getShape().get(0) != batch) {
@@ -226,7 +227,7 @@ public final class UNet2DConditionModel {
             for (int j = 0; j < b.resnets.size(); j++) {
                 h = b.resnets.get(j).forward(h, emb);
                 if (!b.attentions.isEmpty()) {
-                    h = b.attentions.get(j).forward(h, context, kwargs);
+                    h = b.attentions.get(j).forward(h, context, call);
                 }
                 skips.push(h);
             }
@@ -236,7 +237,7 @@ public final class UNet2DConditionModel {
             }
         }
         h = midBlock.resnets.get(0).forward(h, emb);
-        h = midBlock.attentions.get(0).forward(h, context, kwargs);
+        h = midBlock.attentions.get(0).forward(h, context, call);
         h = midBlock.resnets.get(1).forward(h, emb);
 
         for (Block b : upBlocks) {
@@ -245,7 +246,7 @@ public final class UNet2DConditionModel {
                 h = NDArrays.concat(new NDList(h, skip), 1);
                 h = b.resnets.get(j).forward(h, emb);
                 if (!b.attentions.isEmpty()) {
-                    h = b.attentions.get(j).forward(h, context, kwargs);
+                    h = b.attentions.get(j).forward(h, context, call);
                 }
             }
             if (b.upsampler != null) {

@@ -57,8 +57,8 @@ public final class Attention {
         this.processor = processor == null ? AttnProcessor.DEFAULT : processor;
     }
 
-    public NDArray forward(NDArray hidden, NDArray context, Object kwargs) {
-        return processor.process(this, hidden, context, kwargs);
+    public NDArray forward(NDArray hidden, NDArray context, AttentionCall call) {
+        return processor.process(this, hidden, context, call);
     }
 
     /** (B, N, H*D) -> (B, H, N, D). */

@@ -15,12 +15,12 @@ public interface AttnProcessor {
      * @param attn the layer (weights, heads, path)
      * @param hidden input (B, N, C), already normed by the block
      * @param context cross-attention context (B, L, D), or null for self-attention
-     * @param kwargs per-call data passed through the UNet unchanged (diffusers' cross_attention_kwargs);
+     * @param call per-call data passed through the UNet unchanged (diffusers' cross_attention_kwargs, typed);
      *     null for a plain call
      */
-    NDArray process(Attention attn, NDArray hidden, NDArray context, Object kwargs);
+    NDArray process(Attention attn, NDArray hidden, NDArray context, AttentionCall call);
 
     /** Standard multi-head attention with the layer's own weights (fused SDPA when available). */
-    AttnProcessor DEFAULT = (attn, hidden, context, kwargs) -> attn.attend(
+    AttnProcessor DEFAULT = (attn, hidden, context, call) -> attn.attend(
             attn.toQ, attn.toK, attn.toV, attn.toOut, hidden, context == null ? hidden : context);
 }

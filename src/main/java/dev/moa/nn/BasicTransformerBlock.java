@@ -22,9 +22,9 @@ public final class BasicTransformerBlock {
         ff = new FeedForward(s, "ff", dim, 4, "geglu");
     }
 
-    public NDArray forward(NDArray x, NDArray context, Object kwargs) {
-        x = attn1.forward(norm1.forward(x), null, kwargs).add(x);
-        x = attn2.forward(norm2.forward(x), context, kwargs).add(x);
+    public NDArray forward(NDArray x, NDArray context, AttentionCall call) {
+        x = attn1.forward(norm1.forward(x), null, call).add(x);
+        x = attn2.forward(norm2.forward(x), context, call).add(x);
         return ff.forward(norm3.forward(x)).add(x);
     }
 }

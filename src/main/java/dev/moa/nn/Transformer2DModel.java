@@ -38,7 +38,7 @@ public final class Transformer2DModel {
         }
     }
 
-    public NDArray forward(NDArray x, NDArray context, Object kwargs) {
+    public NDArray forward(NDArray x, NDArray context, AttentionCall call) {
         Shape s = x.getShape();
         long b = s.get(0);
         long h = s.get(2);
@@ -55,7 +55,7 @@ public final class Transformer2DModel {
             hs = hs.transpose(0, 2, 3, 1).reshape(b, h * w, inner);
         }
         for (BasicTransformerBlock blk : blocks) {
-            hs = blk.forward(hs, context, kwargs);
+            hs = blk.forward(hs, context, call);
         }
         if (linearProjection) {
             hs = projOutLinear.forward(hs);

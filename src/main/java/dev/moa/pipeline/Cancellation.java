@@ -4,13 +4,14 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A flag another thread (a UI, an HTTP interrupt) sets to stop a generation between steps. */
-public final class Cancellation {
+public final class Cancellation implements GenerationObserver {
     private final AtomicBoolean cancelled = new AtomicBoolean();
 
     public void cancel() {
         cancelled.set(true);
     }
 
+    @Override
     public boolean isCancelled() {
         return cancelled.get();
     }

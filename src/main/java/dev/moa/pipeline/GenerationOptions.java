@@ -1,5 +1,8 @@
 package dev.moa.pipeline;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.security.SecureRandom;
 import java.util.Objects;
 
 /**
@@ -21,8 +24,8 @@ public final class GenerationOptions {
     private final int batch;
     private final int clipSkip;
     private final double eta;
-    private final float[] latents;
-    private final com.google.gson.JsonObject schedulerConfig;
+    private final Latents latents;
+    private final JsonObject schedulerConfig;
 
     private GenerationOptions(Builder b) {
         this.prompt = b.prompt;
@@ -109,14 +112,19 @@ public final class GenerationOptions {
         return eta;
     }
 
-    /** Initial latents (B*C*h*w, before init_noise_sigma scaling), or null to draw them from the seed. */
-    public float[] latents() {
+    /** Initial latents (before init_noise_sigma scaling), or null to draw them from the seed. */
+    public Latents latents() {
         return latents;
     }
 
-    /** A scheduler_config.json to use instead of the model folder's, or null. */
-    public com.google.gson.JsonObject schedulerConfig() {
+    /** The scheduler_config.json given instead of the model folder's (package-private: Gson stays inside). */
+    JsonObject schedulerConfig() {
         return schedulerConfig;
+    }
+
+    /** A seed as A1111 shows them (below 2^32), for callers that want to print it before generating. */
+    public static long randomSeed() {
+        return new SecureRandom().nextLong() & 0xffffffffL;
     }
 
     /** Builder: prompt required, the rest optional. */
@@ -132,8 +140,8 @@ public final class GenerationOptions {
         private int batch = 1;
         private int clipSkip;
         private double eta;
-        private float[] latents;
-        private com.google.gson.JsonObject schedulerConfig;
+        private Latents latents;
+        private JsonObject schedulerConfig;
 
         public Builder setPrompt(String prompt) {
             this.prompt = Objects.requireNonNull(prompt, "prompt");
@@ -204,14 +212,33 @@ public final class GenerationOptions {
             return this;
         }
 
-        public Builder optLatents(float[] latents) {
+        /** Initial latents; their shape (if known) sets the size and batch when those are not given. */
+        public Builder optLatents(Latents latents) {
             this.latents = latents;
             return this;
         }
 
-        /** Uses this scheduler_config.json instead of the model folder's (diffusers from_config rules apply). */
-        public Builder optSchedulerConfig(com.google.gson.JsonObject schedulerConfig) {
-            this.schedulerConfig = schedulerConfig;
+        /** Initial latents with the shape (batch, channels, height / f, width / f) of this generation. */
+        public Builder optLatents(float[] values) {
+            this.latents = values == null ? null : Latents.of(values);
+            return this;
+        }
+
+        /**
+         * Uses this scheduler_config.json text instead of the model folder's (diffusers' from_config rules apply).
+         *
+         * @throws IllegalArgumentException when the text is not a JSON object
+         */
+        public Builder optSchedulerConfig(String json) {
+            if (json == null) {
+                this.schedulerConfig = null;
+                return this;
+            }
+            try {
+                this.schedulerConfig = JsonParser.parseString(json).getAsJsonObject();
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("scheduler config is not a JSON object");
+            }
             return this;
         }
 

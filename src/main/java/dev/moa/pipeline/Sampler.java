@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.moa.schedulers.Scheduler;
 import dev.moa.tensor.Grads;
 import dev.moa.tensor.NoiseSource;
+import java.util.concurrent.CancellationException;
 
 /**
  * The denoising loop shared by text-to-image and MoA generation.
@@ -24,20 +25,27 @@ public final class Sampler {
      */
     @SuppressWarnings("try")   // the scope only restores the grad mode
     public static NDArray sample(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
-            ProgressListener progress, Cancellation cancel) {
+            GenerationObserver observer) {
         try (Grads.Scope noGrad = Grads.disabled()) {
-            return run(scheduler, latents, denoiser, noise, progress, cancel);
+            return run(scheduler, latents, denoiser, noise, observer);
+        }
+    }
+
+    /** Throws {@link CancellationException} when the observer says the run is cancelled. */
+    static void checkCancelled(GenerationObserver observer) {
+        if (observer.isCancelled()) {
+            throw new CancellationException("generation cancelled");
         }
     }
 
     private static NDArray run(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
-            ProgressListener progress, Cancellation cancel) {
+            GenerationObserver observer) {
         NDManager outer = latents.getManager();
         double[] ts = scheduler.timesteps();
         NDArray current = latents;
-        progress.onProgress(0, ts.length, "sampling");
+        observer.onProgress(0, ts.length, "sampling");
         for (int i = 0; i < ts.length; i++) {
-            cancel.check();
+            checkCancelled(observer);
             NDArray prev = current;
             try (NDManager step = outer.newSubManager()) {
                 prev.tempAttach(step);
@@ -53,7 +61,7 @@ public final class Sampler {
             if (prev != latents) {
                 prev.close();
             }
-            progress.onProgress(i + 1, ts.length, "sampling");
+            observer.onProgress(i + 1, ts.length, "sampling");
         }
         return current;
     }

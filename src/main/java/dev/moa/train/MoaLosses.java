@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.moa.moa.MoaAdapter;
-import dev.moa.moa.MoaCall;
+import dev.moa.moa.MoaCapture;
 import dev.moa.moa.MoaConfig;
 import dev.moa.nn.Nn;
 import java.util.ArrayList;
@@ -43,9 +43,9 @@ public final class MoaLosses {
      * @param target epsilon (or v) target (B, C, H, W)
      * @param masks subject masks (B, S, H, W) in {0, 1} at latent resolution; rows of invalid subjects are ignored
      * @param positions (B, S) subject token positions, -1 = no subject
-     * @param call the MoA call of this forward pass, with the router and the object-loss probabilities captured
+     * @param capture what the MoA call of this forward pass recorded: router weights and object-loss probabilities
      */
-    public static Terms compute(NDArray pred, NDArray target, NDArray masks, int[][] positions, MoaCall call,
+    public static Terms compute(NDArray pred, NDArray target, NDArray masks, int[][] positions, MoaCapture capture,
             MoaConfig config) {
         NDManager m = pred.getManager();
         long b = pred.getShape().get(0);
@@ -73,7 +73,7 @@ public final class MoaLosses {
         NDArray diffusion = masked.mul(hasMask).add(plain.mul(hasMask.neg().add(1f))).mean();
 
         // router loss: mean over layers of r0 upsampled (nearest) to (H, W)
-        Map<String, NDArray> r0s = call.routerPrior();
+        Map<String, NDArray> r0s = capture.routerPrior();
         NDArray sum = null;
         for (NDArray r0 : r0s.values()) {
             long n = r0.getShape().get(1);
@@ -91,7 +91,7 @@ public final class MoaLosses {
 
         // object loss over the personalized attention maps of the chosen stages
         List<NDArray> terms = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : call.personalProbs().entrySet()) {
+        for (Map.Entry<String, NDArray> e : capture.personalProbs().entrySet()) {
             NDArray probs = e.getValue();                                   // (B, heads, N, L)
             long n = probs.getShape().get(2);
             long hh = Math.round(Math.sqrt(n * (double) h / w));

@@ -13,6 +13,7 @@ import dev.moa.io.AtomicFiles;
 import dev.moa.io.Json;
 import dev.moa.moa.MoaAdapter;
 import dev.moa.moa.MoaCall;
+import dev.moa.moa.MoaCapture;
 import dev.moa.moa.MoaMode;
 import dev.moa.moa.SubjectEncoder;
 import dev.moa.pipeline.StableDiffusion;
@@ -299,9 +300,9 @@ public final class MoaTrainer implements AutoCloseable {
 
     private MoaLosses.Terms forward(NDArray noisy, NDArray tt, NDArray text, int[][] positions, NDArray f, float[] tf,
             NDArray target, NDArray maskLatent) {
-        MoaCall call = new MoaCall(MoaMode.MOA, moa.fuser(), text, positions, f, tf, true, probLayers);
+        MoaCall call = new MoaCall(MoaMode.MOA, moa.fuser(), text, positions, f, tf, MoaCapture.forLosses(probLayers));
         NDArray pred = sd.unet().forward(noisy, tt, text, call);
-        return MoaLosses.compute(pred, target, maskLatent, positions, call, moa.config());
+        return MoaLosses.compute(pred, target, maskLatent, positions, call.capture(), moa.config());
     }
 
     private static double[] values(MoaLosses.Terms t) {

@@ -71,7 +71,7 @@ class MoaAdapterTest {
             fresh.install(unet);
             int[][] none = {{-1}, {-1}};
             MoaCall call = new MoaCall(MoaMode.MOA, fresh.fuser(), text, none, m.zeros(new ai.djl.ndarray.types.Shape(2, 1, 32)),
-                    ref.floats("timesteps"), false, null);
+                    ref.floats("timesteps"), MoaCapture.nothing());
             float[] moa = unet.forward(x, t, text, call).toFloatArray();
             MoaAdapter.uninstall(unet);
             // exact: both experts are the same weights on the same inputs and shapes (the same computation), and

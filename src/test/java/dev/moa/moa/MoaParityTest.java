@@ -54,7 +54,8 @@ class MoaParityTest {
     private MoaCall call(NDManager m, MoaMode mode, boolean capture) throws Exception {
         NDArray text = ref.load("text_embeds", m);
         NDArray img = ref.load("image_embeds", m);
-        return new MoaCall(mode, moa.fuser(), text, positions(), img, timesteps(), capture, null);
+        return new MoaCall(mode, moa.fuser(), text, positions(), img, timesteps(),
+                capture ? MoaCapture.router() : MoaCapture.nothing());
     }
 
     @Test
@@ -90,7 +91,7 @@ class MoaParityTest {
             MoaCall c = call(m, MoaMode.MOA, true);
             NDArray out = unet.forward(x, t, c.text, c);
             Close.assertClose(ref.floats("out"), ref.info("out").shape(), out, 1e-4, "moa_tiny out");
-            Map<String, NDArray> r = c.routerPrior();
+            Map<String, NDArray> r = c.capture().routerPrior();
             assertEquals(moa.config().moaLayers, new java.util.ArrayList<>(r.keySet()));
             for (String layer : moa.config().moaLayers) {
                 Close.assertClose(ref.floats("router0." + layer), ref.info("router0." + layer).shape(), r.get(layer),

@@ -12,7 +12,7 @@ import dev.moa.io.SafetensorsFile;
 import dev.moa.io.Weights;
 import dev.moa.pipeline.GenerationOptions;
 import dev.moa.pipeline.StableDiffusion;
-import dev.moa.pipeline.Text2Image;
+import dev.moa.pipeline.DiffusionPipeline;
 import dev.moa.tensor.Ops;
 import dev.moa.tensor.Precision;
 import dev.moa.testing.Close;
@@ -121,12 +121,12 @@ class ReducedPrecisionTest {
                 SafetensorsFile ref = Fixtures.ref("ref/pipeline_tiny.safetensors")) {
             assertEquals(p, sd.precision());
             assertEquals(StableDiffusion.vaePrecision(p), sd.vae().precision());
-            var res = new Text2Image(sd).generate(GenerationOptions.builder()
+            var res = DiffusionPipeline.of(sd).generate(GenerationOptions.builder()
                     .setPrompt(r.get("prompt").getAsString())
                     .optNegativePrompt(r.get("negative_prompt").getAsString())
                     .optSteps(r.get("steps").getAsInt()).optGuidance(r.get("guidance_scale").getAsDouble())
                     .optScheduler(r.get("scheduler").getAsString())
-                    .optSchedulerConfig(r.getAsJsonObject("scheduler_config"))
+                    .optSchedulerConfig(r.getAsJsonObject("scheduler_config").toString())
                     .optLatents(ref.floats("latents")).build());
             report("pipeline_tiny ddim image " + p, ref.floats("ddim.image"), res.images().get(0), tol);
         }

@@ -16,14 +16,14 @@ class CancellationTest {
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.path("models/tiny-sd"))) {
             GenerationOptions o = GenerationOptions.builder().setPrompt("a cat").optSteps(6).optSeed(1).build();
             List<String> events = new ArrayList<>();
-            new Text2Image(sd).generate(o, (d, t, p) -> events.add(p + " " + d + "/" + t), Cancellation.NEVER);
+            DiffusionPipeline.of(sd).generate(o, (ProgressListener) (d, t, p) -> events.add(p + " " + d + "/" + t));
             assertEquals(List.of("sampling 0/6", "sampling 1/6", "sampling 2/6", "sampling 3/6", "sampling 4/6",
                     "sampling 5/6", "sampling 6/6", "decoding 0/1", "decoding 1/1"), events);
 
             int before = sd.manager().getManagedArrays().size();
             Cancellation c = new Cancellation();
             List<Integer> done = new ArrayList<>();
-            assertThrows(CancellationException.class, () -> new Text2Image(sd).generate(o, (d, t, p) -> {
+            assertThrows(CancellationException.class, () -> DiffusionPipeline.of(sd).generate(o, (ProgressListener) (d, t, p) -> {
                 done.add(d);
                 if (d == 2) {
                     c.cancel();   // e.g. from a UI thread

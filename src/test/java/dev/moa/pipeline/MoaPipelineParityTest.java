@@ -9,6 +9,7 @@ import dev.moa.io.Json;
 import dev.moa.io.SafetensorsFile;
 import dev.moa.moa.MoaMode;
 import dev.moa.moa.Subject;
+import dev.moa.moa.SubjectSpec;
 import dev.moa.testing.Close;
 import dev.moa.testing.Fixtures;
 import java.nio.file.Path;
@@ -21,12 +22,12 @@ import org.junit.jupiter.api.Test;
 /** MoA sampling against ref/moa_pipeline_tiny and, end to end from the PNG files, ref/moa_files. */
 class MoaPipelineParityTest {
     static StableDiffusion model;
-    static MoaPipeline moa;
+    static DiffusionPipeline moa;
 
     @BeforeAll
     static void setUp() throws Exception {
         model = StableDiffusion.load(Fixtures.path("models/tiny-sd"));
-        moa = MoaPipeline.load(model, Fixtures.path("models/tiny-moa"), Fixtures.path("models/tiny-sd/image_encoder"));
+        moa = DiffusionPipeline.loadMoa(model, Fixtures.path("models/tiny-moa"), Fixtures.path("models/tiny-sd/image_encoder"));
     }
 
     @AfterAll
@@ -56,14 +57,13 @@ class MoaPipelineParityTest {
             for (int i = 0; i < 2; i++) {
                 float[] e = new float[d];
                 System.arraycopy(emb, i * d, e, 0, d);
-                subjects.add(new Subject(r.getAsJsonArray("subjects").get(i).getAsString(), null, e));
+                subjects.add(moa.subject(r.getAsJsonArray("subjects").get(i).getAsString(), e));
             }
-            MoaResult res = moa.generate(options(r, ref.floats("latents")), subjects, MoaMode.MOA, false,
-                    ProgressListener.NONE, Cancellation.NEVER);
-            Close.assertClose(ref.floats("final_latents"), res.generation().finalLatents(), 1e-4,
+            GenerationResult res = moa.generate(options(r, ref.floats("latents")), Conditioning.moa(subjects));
+            Close.assertClose(ref.floats("final_latents"), res.finalLatents(), 1e-4,
                     "moa_pipeline_tiny final_latents");
             // the reference image is NCHW; ours HWC
-            Close.assertClose(ref.floats("image"), chw(res.generation().images().get(0), 32, 32), 1e-3,
+            Close.assertClose(ref.floats("image"), chw(res.images().get(0), 32, 32), 1e-3,
                     "moa_pipeline_tiny image");
         }
     }
@@ -84,16 +84,15 @@ class MoaPipelineParityTest {
     void fromSubjectFilesInMoaAndPriorMode() throws Exception {
         JsonObject r = Json.read(Fixtures.path("ref/moa_files/moa_files.json"));
         Path dir = Fixtures.path("ref/moa_files");
-        List<Subject> subjects = moa.subjects(List.of("man", "woman"),
-                List.of(dir.resolve("pub_man.png"), dir.resolve("pub_woman.png")));
+        List<Subject> subjects = moa.subjects(List.of(new SubjectSpec("man", dir.resolve("pub_man.png")),
+                new SubjectSpec("woman", dir.resolve("pub_woman.png"))));
         try (SafetensorsFile ref = Fixtures.ref("ref/moa_files/moa_files.safetensors")) {
             for (MoaMode mode : new MoaMode[] {MoaMode.MOA, MoaMode.PRIOR}) {
                 String k = mode == MoaMode.MOA ? "moa" : "prior";
-                MoaResult res = moa.generate(options(r, ref.floats("latents")), subjects, mode, false,
-                        ProgressListener.NONE, Cancellation.NEVER);
-                Close.assertClose(ref.floats(k + ".final_latents"), res.generation().finalLatents(), 1e-4,
+                GenerationResult res = moa.generate(options(r, ref.floats("latents")), Conditioning.moa(subjects, mode));
+                Close.assertClose(ref.floats(k + ".final_latents"), res.finalLatents(), 1e-4,
                         "moa_files " + k + ".final_latents");
-                Close.assertClose(ref.floats(k + ".image"), chw(res.generation().images().get(0), 32, 32), 1e-3,
+                Close.assertClose(ref.floats(k + ".image"), chw(res.images().get(0), 32, 32), 1e-3,
                         "moa_files " + k + ".image");
             }
         }
@@ -103,13 +102,12 @@ class MoaPipelineParityTest {
     void priorModeEqualsThePlainPipeline() throws Exception {
         JsonObject r = Json.read(Fixtures.path("ref/moa_files/moa_files.json"));
         Path dir = Fixtures.path("ref/moa_files");
-        List<Subject> subjects = moa.subjects(List.of("man", "woman"),
-                List.of(dir.resolve("pub_man.png"), dir.resolve("pub_woman.png")));
+        List<Subject> subjects = moa.subjects(List.of(new SubjectSpec("man", dir.resolve("pub_man.png")),
+                new SubjectSpec("woman", dir.resolve("pub_woman.png"))));
         GenerationOptions o = GenerationOptions.builder().setPrompt(r.get("prompt").getAsString()).optSteps(3)
                 .optGuidance(5).optSeed(70).build();
-        float[] prior = moa.generate(o, subjects, MoaMode.PRIOR, false, ProgressListener.NONE, Cancellation.NEVER)
-                .generation().images().get(0);
-        float[] plain = new Text2Image(model).generate(o).images().get(0);
+        float[] prior = moa.generate(o, Conditioning.moa(subjects, MoaMode.PRIOR)).images().get(0);
+        float[] plain = DiffusionPipeline.of(model).generate(o).images().get(0);
         // exact: the same sampling loop, context and guidance batch; prior mode runs the base attention
         assertEquals(0.0, Close.maxAbsDiff(plain, prior), "prior mode must reproduce the base model's image");
     }

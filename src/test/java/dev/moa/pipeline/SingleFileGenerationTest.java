@@ -21,11 +21,11 @@ class SingleFileGenerationTest {
                 ov, s -> { })) {
             assertEquals("sd15-narrow-single-file-fp16", sd.name());
             assertEquals(49407, sd.tokenizer().eosId());
-            single = new Text2Image(sd).generate(o).images().get(0);
+            single = DiffusionPipeline.of(sd).generate(o).images().get(0);
         }
         // the same weights from the folders, with the tiny text encoder: a StableDiffusion assembled by hand
         try (StableDiffusion folder = folderModel()) {
-            float[] ref = new Text2Image(folder).generate(o).images().get(0);
+            float[] ref = DiffusionPipeline.of(folder).generate(o).images().get(0);
             double err = Close.maxAbsDiff(ref, single);
             System.out.printf("single-file fp16 vs folder fp32 image: max abs err %.3e%n", err);
             assertTrue(err < 5e-3, "fp16-rounded weights (2^-11 relative) should change the image by about that much: " + err);

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import dev.moa.io.SafetensorsFile;
 import dev.moa.moa.MoaAdapter;
 import dev.moa.moa.MoaCall;
+import dev.moa.moa.MoaCapture;
 import dev.moa.moa.MoaMode;
 import dev.moa.models.UNet2DConditionModel;
 import dev.moa.tensor.Grads;
@@ -34,9 +35,9 @@ class MoaLossParityTest {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray text = ref.load("text_embeds", m);
                 MoaCall call = new MoaCall(MoaMode.MOA, moa.fuser(), text, pos, ref.load("image_embeds", m),
-                        ref.floats("timesteps"), true, MoaLosses.objectLossLayers(moa.config()));
+                        ref.floats("timesteps"), MoaCapture.forLosses(MoaLosses.objectLossLayers(moa.config())));
                 NDArray out = unet.forward(ref.load("latents", m), ref.load("timesteps", m), text, call);
-                terms = MoaLosses.compute(out, ref.load("noise", m), ref.load("masks", m), pos, call, moa.config());
+                terms = MoaLosses.compute(out, ref.load("noise", m), ref.load("masks", m), pos, call.capture(), moa.config());
                 gc.backward(terms.total());
             }
             Close.assertClose(ref.floats("loss_diffusion"), new float[] {terms.diffusion().getFloat()}, 1e-5, "loss_diffusion");

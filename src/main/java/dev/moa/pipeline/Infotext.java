@@ -1,6 +1,10 @@
-package dev.moa.cli;
+package dev.moa.pipeline;
 
-import dev.moa.pipeline.GenerationOptions;
+import dev.moa.moa.Subject;
+import dev.moa.tensor.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,10 +18,10 @@ import java.util.Map;
  * The A1111-style {@code parameters} PNG text: prompt line, "Negative prompt:" line, then
  * "Steps: 25, Sampler: Euler a, CFG scale: 7.5, Seed: 1, Size: 512x512, Model: x" plus MoA's extra keys.
  */
-final class Infotext {
+public final class Infotext {
     private Infotext() {}
 
-    static String parameters(GenerationOptions o, String sampler, long seed, int width, int height, String model,
+    public static String parameters(GenerationOptions o, String sampler, long seed, int width, int height, String model,
             Map<String, String> extra) {
         StringBuilder sb = new StringBuilder(o.prompt());
         if (!o.negativePrompt().isEmpty()) {
@@ -53,12 +57,50 @@ final class Infotext {
         return sb.toString();
     }
 
+    /**
+     * The PNG text of image {@code i} of a result: A1111's {@code parameters} (with the precision when it is not
+     * fp32, and for MoA the checkpoint, mode and subjects with their photos' short hashes) and {@code Software}.
+     */
+    public static Map<String, String> forImage(GenerationResult r, int i, StableDiffusion model, String moaName,
+            Map<String, String> extra) throws IOException {
+        Map<String, String> kv = new LinkedHashMap<>();
+        if (r.conditioning() instanceof Conditioning.Moa) {
+            Conditioning.Moa c = (Conditioning.Moa) r.conditioning();
+            if (moaName != null) {
+                kv.put("MoA", moaName);
+            }
+            kv.put("MoA mode", c.mode().cliName());
+            if (c.strength() != 1) {
+                kv.put("MoA strength", trim(c.strength()));
+            }
+            List<String> parts = new ArrayList<>();
+            for (Subject s : c.subjects()) {
+                if (s.image() != null) {
+                    parts.add((s.word() != null ? s.word() + "=" : "") + s.image().getFileName() + " ("
+                            + shortHash(s.image()) + ")");
+                }
+            }
+            if (!parts.isEmpty()) {
+                kv.put("Subjects", String.join("; ", parts));
+            }
+        }
+        kv.putAll(extra);
+        if (model.precision() != Precision.FP32) {
+            kv.put("Precision", model.precision().name().toLowerCase(Locale.ROOT));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("parameters", parameters(r.options(), r.schedulerName(), r.seeds()[i], r.width(), r.height(),
+                model.name(), kv));
+        meta.put("Software", "moa-java");
+        return meta;
+    }
+
     static String trim(double v) {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     /** First 10 hex digits of the file's SHA-256 (A1111's short hash). */
-    static String shortHash(Path file) throws IOException {
+    public static String shortHash(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];

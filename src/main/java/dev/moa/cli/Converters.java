@@ -1,0 +1,42 @@
+package dev.moa.cli;
+
+import dev.moa.models.VaeTiling;
+import dev.moa.moa.MoaMode;
+import dev.moa.tensor.Precision;
+import java.util.function.Function;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** picocli converters for the enums options take; their parse errors become one-line usage errors. */
+final class Converters {
+    private Converters() {}
+
+    private static <T> T convert(String value, Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
+    static final class PrecisionConverter implements ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            return Converters.convert(value, Precision::parse);
+        }
+    }
+
+    static final class VaeTilingConverter implements ITypeConverter<VaeTiling> {
+        @Override
+        public VaeTiling convert(String value) {
+            return Converters.convert(value, VaeTiling::parse);
+        }
+    }
+
+    static final class MoaModeConverter implements ITypeConverter<MoaMode> {
+        @Override
+        public MoaMode convert(String value) {
+            return Converters.convert(value, MoaMode::parse);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.moa.cli;
+
+import dev.moa.io.Json;
+import dev.moa.pipeline.GenerationOptions;
+import dev.moa.pipeline.Latents;
+import dev.moa.schedulers.Schedulers;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Prompt, sampling and size options; {@link #build} turns them into {@link GenerationOptions}. */
+final class SamplingOptions {
+    @Option(names = {"-p", "--prompt"}, description = "the prompt (default: a sample prompt)")
+    String prompt;
+
+    @Option(names = {"-n", "--negative-prompt"}, defaultValue = "", description = "negative prompt")
+    String negativePrompt;
+
+    @Option(names = "--steps", defaultValue = "25", description = "sampling steps (default ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = {"--guidance", "--cfg"}, defaultValue = "7.5",
+            description = "classifier-free guidance scale; <= 1 turns guidance off (default ${DEFAULT-VALUE})")
+    double guidance;
+
+    @Option(names = "--scheduler", description = "ddim, pndm, euler, euler-a, dpm++2m, dpm++2m-karras, lms, unipc, heun"
+            + " (or A1111 names such as \"Euler a\"); default: the model's own")
+    String scheduler;
+
+    @Option(names = "--scheduler-config", paramLabel = "FILE", description = "a scheduler_config.json to use instead of the model's")
+    Path schedulerConfig;
+
+    @Option(names = "--seed", defaultValue = "-1", description = "seed; -1 picks one and prints it (image i of a batch uses seed+i)")
+    long seed;
+
+    @Option(names = "--width", description = "width in pixels, a multiple of 8 (default: the model's size)")
+    int width;
+
+    @Option(names = "--height", description = "height in pixels, a multiple of 8 (default: the model's size)")
+    int height;
+
+    @Option(names = "--batch", defaultValue = "1", description = "images per prompt (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--clip-skip", defaultValue = "1",
+            description = "CLIP layers to skip, A1111 numbering: 1 = none, 2 = penultimate layer (default ${DEFAULT-VALUE})")
+    int clipSkip;
+
+    @Option(names = "--eta", defaultValue = "0", description = "DDIM eta (DDIM only)")
+    double eta;
+
+    @Option(names = "--latents", paramLabel = "FILE",
+            description = "initial latents: a .safetensors with a tensor 'latents' (or one tensor) of shape (batch, 4, h/8, w/8)")
+    Path latentsFile;
+
+    /**
+     * Checks the flags and reads the files they name (before any model loads, so mistakes fail fast) and
+     * picks a seed when none is given, printing it.
+     *
+     * @throws IllegalArgumentException for a bad value (naming the flag)
+     * @throws IOException for an unreadable file (naming it)
+     */
+    GenerationOptions build(String defaultPrompt, PrintStream log) throws IOException {
+        if (scheduler != null) {
+            Schedulers.cliName(scheduler);   // unknown names fail here
+        }
+        if (clipSkip < 1) {
+            throw new IllegalArgumentException("--clip-skip counts from 1 (1 = no skip), got " + clipSkip);
+        }
+        long s = seed;
+        if (s < 0) {
+            s = GenerationOptions.randomSeed();
+            log.println("seed " + s);
+        }
+        return GenerationOptions.builder().setPrompt(prompt != null ? prompt : defaultPrompt)
+                .optNegativePrompt(negativePrompt).optSteps(steps).optGuidance(guidance).optScheduler(scheduler)
+                .optSeed(s).optSize(width, height).optBatch(batch).optClipSkip(clipSkip - 1).optEta(eta)
+                .optLatents(latentsFile != null ? Latents.read(latentsFile) : null)
+                .optSchedulerConfig(schedulerConfig != null ? Json.read(schedulerConfig).toString() : null)
+                .build();
+    }
+}

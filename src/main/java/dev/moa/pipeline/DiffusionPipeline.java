@@ -1,0 +1,369 @@
+package dev.moa.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.moa.image.Images;
+import dev.moa.image.RgbImage;
+import dev.moa.moa.MoaAdapter;
+import dev.moa.moa.MoaConfig;
+import dev.moa.moa.MoaMode;
+import dev.moa.moa.Subject;
+import dev.moa.moa.SubjectEncoder;
+import dev.moa.moa.SubjectPrompt;
+import dev.moa.moa.SubjectSpec;
+import dev.moa.text.Encoding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The one generation pipeline: text-to-image as diffusers' StableDiffusionPipeline does it (same seed, same
+ * image), and, when MoA is loaded, personalized generation with subjects. Every caller (CLI, training
+ * validation, bench, evaluation, server) goes through {@link #generate}; the use cases built on it (prior next
+ * to MoA, subject swap, morph, several seeds) are methods here too.
+ *
+ * <pre>{@code
+ * try (StableDiffusion sd = StableDiffusion.load(Path.of("models/toy-world"));
+ *      DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, Path.of("models/toy-world-moa"), null)) {
+ *     List<Subject> subjects = p.subjects(List.of(new SubjectSpec("disc", Path.of("ref.png"))));
+ *     GenerationOptions o = GenerationOptions.builder().setPrompt("a photo of a disc on a beach").optSeed(1).build();
+ *     GenerationResult r = p.generate(o, Conditioning.moa(subjects));
+ * }
+ * }</pre>
+ */
+public final class DiffusionPipeline implements AutoCloseable {
+    private final StableDiffusion model;
+    private final MoaAdapter moa;
+    private final SubjectEncoder encoder;
+    private final String moaName;
+    private final NDManager subjectScope;
+
+    private DiffusionPipeline(StableDiffusion model, MoaAdapter moa, SubjectEncoder encoder, String moaName) {
+        this.model = model;
+        this.moa = moa;
+        this.encoder = encoder;
+        this.moaName = moaName;
+        this.subjectScope = model.manager().newSubManager();
+        if (moa != null) {
+            if (moa.config().imageEmbedDim != encoder.embedDim()) {
+                throw new IllegalArgumentException("the MoA checkpoint expects " + moa.config().imageEmbedDim
+                        + "-dim image embeddings but the image encoder gives " + encoder.embedDim());
+            }
+            moa.install(model.unet());
+        }
+    }
+
+    /** Text-to-image with the base model. */
+    public static DiffusionPipeline of(StableDiffusion model) {
+        return new DiffusionPipeline(model, null, null, null);
+    }
+
+    /** Personalized generation with MoA weights already in memory; installs them into the UNet until close. */
+    public static DiffusionPipeline withMoa(StableDiffusion model, MoaAdapter moa, SubjectEncoder encoder, String name) {
+        return new DiffusionPipeline(model, moa, encoder, name);
+    }
+
+    /**
+     * Loads a MoA checkpoint folder and its image encoder ({@link #imageEncoderFor}) for an already loaded base
+     * model.
+     */
+    public static DiffusionPipeline loadMoa(StableDiffusion model, Path moaDir, Path imageEncoderDir) throws IOException {
+        Path enc = imageEncoderFor(model, moaDir, imageEncoderDir);
+        MoaAdapter adapter = MoaAdapter.load(moaDir, model.unet(), model.manager());
+        SubjectEncoder subjects = SubjectEncoder.load(enc, model.manager());
+        return new DiffusionPipeline(model, adapter, subjects, moaDir.toAbsolutePath().normalize().getFileName().toString());
+    }
+
+    /**
+     * The image encoder for a MoA checkpoint: the one given, else the model folder's {@code image_encoder/},
+     * else the one the checkpoint's config records (the encoder it was trained with), if it exists here.
+     *
+     * @throws IOException saying which of these is missing
+     */
+    public static Path imageEncoderFor(StableDiffusion model, Path moaDir, Path given) throws IOException {
+        if (given != null) {
+            return given;
+        }
+        Path own = model.source().resolve("image_encoder");
+        if (Files.isDirectory(model.source()) && Files.isDirectory(own)) {
+            return own;
+        }
+        String recorded = MoaConfig.read(moaDir.resolve(MoaAdapter.CONFIG_FILE)).imageEncoder;
+        if (recorded != null && Files.isDirectory(Path.of(recorded))) {
+            return Path.of(recorded);
+        }
+        throw new IOException("an image encoder is needed: the model has no image_encoder/ folder and the MoA"
+                + " checkpoint " + moaDir + " names none that exists here (give --image-encoder DIR)");
+    }
+
+    public StableDiffusion model() {
+        return model;
+    }
+
+    /** Whether MoA is loaded (personalized generation possible). */
+    public boolean personalized() {
+        return moa != null;
+    }
+
+    public MoaAdapter moa() {
+        return requireMoa();
+    }
+
+    public SubjectEncoder subjectEncoder() {
+        requireMoa();
+        return encoder;
+    }
+
+    /** The MoA checkpoint's name for metadata (its folder name), or null. */
+    public String moaName() {
+        return moaName;
+    }
+
+    private MoaAdapter requireMoa() {
+        if (moa == null) {
+            throw new IllegalStateException("no MoA checkpoint is loaded: personalized generation needs one");
+        }
+        return moa;
+    }
+
+    // ------------------------------------------------------------------------------------------ subjects
+
+    /** Reads a subject's photo and embeds it (errors name the file). */
+    public Subject subject(SubjectSpec spec) throws IOException {
+        return subject(spec.word(), Images.read(spec.image()), spec.image());
+    }
+
+    /** Subjects in order; each photo is embedded on its own (see {@link SubjectEncoder#embed}). */
+    public List<Subject> subjects(List<SubjectSpec> specs) throws IOException {
+        List<RgbImage> images = new ArrayList<>();
+        for (SubjectSpec s : specs) {
+            images.add(Images.read(s.image()));
+        }
+        List<Subject> out = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            out.add(subject(specs.get(i).word(), images.get(i), specs.get(i).image()));
+        }
+        return out;
+    }
+
+    /** A subject from a photo in memory; {@code source} (may be null) is only recorded for metadata. */
+    public Subject subject(String word, RgbImage photo, Path source) {
+        requireMoa();
+        NDManager scope = subjectScope.newSubManager();
+        NDArray e = encoder.embed(List.of(photo), scope).get(0);
+        e.attach(subjectScope);
+        scope.close();
+        return new Subject(word, source, e);
+    }
+
+    /** A subject from an embedding (Di) computed elsewhere, copied into the pipeline's memory. */
+    public Subject subject(String word, float[] embedding) {
+        requireMoa();
+        return new Subject(word, null, subjectScope.create(embedding));
+    }
+
+    /** The subject whose embedding is (1 - t) * a + t * b, bound to {@code word}: t = 0 is a, t = 1 is b. */
+    public Subject blend(Subject a, Subject b, double t, String word) {
+        try (NDManager tmp = subjectScope.newSubManager()) {
+            a.embedding().tempAttach(tmp);
+            b.embedding().tempAttach(tmp);
+            NDArray e = a.embedding().mul((float) (1 - t)).add(b.embedding().mul((float) t));
+            e.attach(subjectScope);
+            return new Subject(word, null, e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ generation
+
+    /** Text-to-image from the options' prompt. */
+    public GenerationResult generate(GenerationOptions o, GenerationObserver... observers) {
+        return generate(o, Conditioning.prompt(), observers);
+    }
+
+    /** One generation; observers see progress, may cancel it, and may collect the router's weights. */
+    public GenerationResult generate(GenerationOptions o, Conditioning conditioning, GenerationObserver... observers) {
+        GenerationObserver obs = Observers.of(observers);
+        List<String> warnings = new ArrayList<>();
+        Conditioning.Moa personal = conditioning instanceof Conditioning.Moa ? (Conditioning.Moa) conditioning : null;
+        SubjectPrompt binding = null;
+        int[] ids;
+        if (personal != null) {
+            requireMoa();
+            binding = bind(o.prompt(), personal.subjects());
+            model.warnIfTruncated(binding.prompt(), model.tokenizer().overflow(binding.prompt()), warnings);
+            ids = binding.ids();
+        } else {
+            Encoding enc = model.tokenizer().encodeDetailedPadded(o.prompt());
+            model.warnIfTruncated(o.prompt(), enc.droppedTokens(), warnings);
+            ids = enc.ids();
+        }
+        try (Plan plan = Plan.of(model, o); NDManager gen = model.manager().newSubManager()) {
+            boolean cfg = GuidedDenoiser.usesGuidance(o.guidance());
+            NDArray idArray = gen.create(ids).reshape(1, ids.length).toType(DataType.INT64, false);
+            NDArray cond = model.textEncoder().encode(idArray, o.clipSkip());
+            NDList parts = new NDList();
+            if (cfg) {
+                NDArray uncond = model.encodePrompt(o.negativePrompt(), o.clipSkip(), gen, warnings);
+                for (int i = 0; i < plan.batch; i++) {
+                    parts.add(uncond);
+                }
+            }
+            for (int i = 0; i < plan.batch; i++) {
+                parts.add(cond);
+            }
+            NDArray context = parts.size() == 1 ? cond : NDArrays.concat(parts, 0);
+            GuidedDenoiser.MoaInputs moaInputs = null;
+            if (moa != null) {
+                Conditioning.Moa c = personal != null ? personal : Conditioning.moa(List.of(), MoaMode.PRIOR);
+                moaInputs = moaInputs(c, binding, plan.batch, cfg, gen);
+            }
+            NDArray latents = plan.initialLatents(gen);
+            obs.onStart(new GenerationObserver.Start(plan.batch, (int) plan.latentShape.get(2),
+                    (int) plan.latentShape.get(3), gen));
+            GuidedDenoiser d = new GuidedDenoiser(model.unet(), context, o.guidance(), moaInputs, obs);
+            NDArray fin = Sampler.sample(plan.scheduler, latents, d, plan.noise, obs);
+            Sampler.checkCancelled(obs);
+            obs.onProgress(0, 1, "decoding");
+            List<float[]> images = model.decodeToImages(fin);
+            obs.onProgress(1, 1, "decoding");
+            obs.onFinish();
+            return new GenerationResult(images, plan.width, plan.height, plan.seeds(), fin.toFloatArray(),
+                    fin.getShape().getShape(), plan.scheduler.displayName(), o, conditioning, binding, warnings);
+        }
+    }
+
+    private SubjectPrompt bind(String prompt, List<Subject> subjects) {
+        List<String> words = new ArrayList<>();
+        for (Subject s : subjects) {
+            if (s.word() != null) {
+                words.add(s.word());
+            }
+        }
+        if (!words.isEmpty() && words.size() != subjects.size()) {
+            throw new IllegalArgumentException("either every subject names its word or none does (with <|image|> markers)");
+        }
+        SubjectPrompt bound = SubjectPrompt.bind(model.tokenizer(), prompt, words);
+        if (bound.count() != subjects.size()) {
+            throw new IllegalArgumentException("the prompt binds " + bound.count() + " subject(s) but "
+                    + subjects.size() + " image(s) were given");
+        }
+        return bound;
+    }
+
+    /** Embeddings (rows, S, Di) and positions per context row; unconditional rows get no subjects. */
+    private GuidedDenoiser.MoaInputs moaInputs(Conditioning.Moa c, SubjectPrompt binding, int batch, boolean cfg,
+            NDManager gen) {
+        List<Subject> subjects = c.subjects();
+        int s = Math.max(1, subjects.size());
+        int di = moa.config().imageEmbedDim;
+        int rows = cfg ? 2 * batch : batch;
+        int[][] positions = new int[rows][s];
+        for (int r = 0; r < rows; r++) {
+            Arrays.fill(positions[r], -1);
+            if (cfg && r < batch) {
+                continue;
+            }
+            for (int k = 0; k < subjects.size(); k++) {
+                positions[r][k] = binding.positions()[k];
+            }
+        }
+        NDArray embeds;
+        if (subjects.isEmpty()) {
+            embeds = gen.zeros(new Shape(rows, s, di));
+        } else {
+            NDList rowsOfSubjects = new NDList();
+            for (Subject subject : subjects) {
+                if (subject.embedding().size() != di) {
+                    throw new IllegalArgumentException("subject '" + subject.word() + "' has a "
+                            + subject.embedding().size() + "-dim embedding; the MoA checkpoint expects " + di);
+                }
+                NDArray e = gen.zeros(new Shape(di)).add(subject.embedding().reshape(di));   // a copy in gen
+                rowsOfSubjects.add(e.reshape(1, di));
+            }
+            NDArray one = NDArrays.concat(rowsOfSubjects, 0).reshape(1, s, di);           // (1, S, Di)
+            NDList all = new NDList();
+            if (cfg) {
+                all.add(gen.zeros(new Shape(batch, s, di)));
+            }
+            for (int b = 0; b < batch; b++) {
+                all.add(one);
+            }
+            embeds = all.size() == 1 ? one : NDArrays.concat(all, 0);
+        }
+        return new GuidedDenoiser.MoaInputs(moa, c.mode(), c.strength(), embeds, positions);
+    }
+
+    // ------------------------------------------------------------------------------------------ use cases
+
+    /** The prior image and the personalized one of the same seed and prompt. */
+    public record PriorComparison(GenerationResult prior, GenerationResult personalized) {}
+
+    /** Prior (the base model's image for the seed) and MoA, as the paper's figures put them side by side. */
+    public PriorComparison generateWithPrior(GenerationOptions o, Conditioning.Moa c, GenerationObserver... observers) {
+        GenerationResult prior = generate(o, c.withMode(MoaMode.PRIOR), observers);
+        GenerationResult personal = generate(o, c, observers);
+        return new PriorComparison(prior, personal);
+    }
+
+    /** Subject swap: the same seed and prompt with each subject set in turn (the context stays, the subjects change). */
+    public List<GenerationResult> swap(GenerationOptions o, List<List<Subject>> sets, MoaMode mode,
+            GenerationObserver... observers) {
+        List<GenerationResult> out = new ArrayList<>();
+        for (List<Subject> set : sets) {
+            out.add(generate(o, Conditioning.moa(set, mode), observers));
+        }
+        return out;
+    }
+
+    /** One frame of a morph: the blend weight t (0 = from, 1 = to) and its image. */
+    public record MorphFrame(double t, GenerationResult result) {}
+
+    /**
+     * Morphing one subject between two photos at a fixed seed: the subject's embedding goes linearly from
+     * {@code from} to {@code to} over {@code frames} frames (batch 1 each); {@code others} stay as they are.
+     * The end frames are the same computation as generating with {@code from} or {@code to} alone.
+     */
+    public List<MorphFrame> morph(GenerationOptions o, List<Subject> others, Subject from, Subject to, int frames,
+            MoaMode mode, GenerationObserver... observers) {
+        if (frames < 2 || frames > 120) {
+            throw new IllegalArgumentException("morph frames must be between 2 and 120, got " + frames);
+        }
+        GenerationOptions one = o.toBuilder().optBatch(1).build();
+        List<MorphFrame> out = new ArrayList<>();
+        for (int k = 0; k < frames; k++) {
+            double t = k / (double) (frames - 1);
+            try (Subject blended = blend(from, to, t, from.word())) {
+                List<Subject> set = new ArrayList<>(others);
+                set.add(blended);
+                out.add(new MorphFrame(t, generate(one, Conditioning.moa(set, mode), observers)));
+            }
+        }
+        return out;
+    }
+
+    /** The same conditioning at each of several seeds (batch 1 each), e.g. for an evaluation. */
+    public List<GenerationResult> generateSeeds(GenerationOptions o, Conditioning c, long[] seeds,
+            GenerationObserver... observers) {
+        List<GenerationResult> out = new ArrayList<>();
+        for (long seed : seeds) {
+            out.add(generate(o.toBuilder().optBatch(1).optSeed(seed).build(), c, observers));
+        }
+        return out;
+    }
+
+    /** Uninstalls MoA from the UNet and frees the subjects made here; the base model stays loaded. */
+    @Override
+    public void close() {
+        if (moa != null) {
+            MoaAdapter.uninstall(model.unet());
+        }
+        subjectScope.close();
+    }
+}

@@ -1,0 +1,119 @@
+package dev.moa.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.moa.moa.RouterMaps;
+import dev.moa.nn.Nn;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Collects where MoA personalized: the personalized-branch weight r1 = 1 - r0 of every MoA layer, summed over
+ * layers and sampling steps on the device where it was computed (in place, in the generation's manager), and
+ * copied to the host once, when the generation finishes. {@link #maps()} then has one {@link RouterMaps} per
+ * image of the batch.
+ */
+public final class RouterMapCapture implements GenerationObserver {
+    private int batch;
+    private int height;
+    private int width;
+    private NDManager manager;
+    private NDArray overall;          // (B, height, width)
+    private int overallCount;
+    private final Map<String, NDArray> sums = new TreeMap<>(RouterMapCapture::largerFirst);   // "hxw" -> (B, h*w)
+    private final Map<String, Integer> counts = new LinkedHashMap<>();
+    private final Map<String, int[]> sizes = new LinkedHashMap<>();
+    private List<RouterMaps> maps = List.of();
+
+    private static int largerFirst(String a, String b) {
+        return Integer.compare(area(b), area(a));
+    }
+
+    private static int area(String res) {
+        String[] p = res.split("x");
+        return Integer.parseInt(p[0]) * Integer.parseInt(p[1]);
+    }
+
+    @Override
+    public void onStart(Start start) {
+        batch = start.batch();
+        height = start.latentHeight();
+        width = start.latentWidth();
+        manager = start.manager();
+        overall = manager.zeros(new ai.djl.ndarray.types.Shape(batch, height, width));
+        overallCount = 0;
+        sums.clear();
+        counts.clear();
+        sizes.clear();
+        maps = List.of();
+    }
+
+    @Override
+    public boolean wantsRouter() {
+        return true;
+    }
+
+    @Override
+    public void onRouter(Map<String, NDArray> priorWeights, int firstConditional) {
+        for (NDArray r0 : priorWeights.values()) {
+            NDArray rows = r0.get(firstConditional + ":" + (firstConditional + batch));        // (B, N)
+            NDArray r1 = rows.neg().add(1f);
+            long n = r1.getShape().get(1);
+            int h = (int) Math.round(Math.sqrt(n * (double) height / width));
+            int w = (int) (n / h);
+            String key = h + "x" + w;
+            sizes.putIfAbsent(key, new int[] {h, w});
+            NDArray sum = sums.get(key);
+            if (sum == null) {
+                NDArray copy = r1.duplicate();
+                copy.attach(manager);
+                sums.put(key, copy);
+            } else {
+                sum.addi(r1);
+            }
+            counts.merge(key, 1, Integer::sum);
+            NDArray map = r1.reshape(batch, 1, h, w);
+            NDArray up = h == height && w == width ? map : Nn.upsampleNearest(map, height, width);
+            overall.addi(up.reshape(batch, height, width));
+            overallCount++;
+        }
+    }
+
+    @Override
+    public void onFinish() {
+        float[] all = overall.toFloatArray();
+        Map<String, float[]> perKey = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : sums.entrySet()) {
+            perKey.put(e.getKey(), e.getValue().toFloatArray());
+        }
+        List<RouterMaps> out = new ArrayList<>();
+        int plane = height * width;
+        for (int b = 0; b < batch; b++) {
+            float[] o = new float[plane];
+            for (int i = 0; i < plane; i++) {
+                o[i] = overallCount == 0 ? 0 : all[b * plane + i] / overallCount;
+            }
+            Map<String, float[]> per = new LinkedHashMap<>();
+            for (Map.Entry<String, float[]> e : perKey.entrySet()) {
+                int[] s = sizes.get(e.getKey());
+                int n = s[0] * s[1];
+                float c = counts.get(e.getKey());
+                float[] m = new float[n];
+                for (int i = 0; i < n; i++) {
+                    m[i] = e.getValue()[b * n + i] / c;
+                }
+                per.put(e.getKey(), m);
+            }
+            out.add(new RouterMaps(height, width, o, per, new LinkedHashMap<>(sizes)));
+        }
+        maps = out;
+    }
+
+    /** One map per image of the last generation (empty before it finished, or when MoA did not route). */
+    public List<RouterMaps> maps() {
+        return overallCount == 0 ? List.of() : maps;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.moa.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import dev.moa.moa.MoaMode;
+import dev.moa.moa.RouterMaps;
+import dev.moa.moa.Subject;
+import dev.moa.moa.SubjectSpec;
+import dev.moa.testing.Close;
+import dev.moa.testing.Fixtures;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The one pipeline's MoA use cases on the tiny models: strength, router maps, blends, seeds. */
+class DiffusionPipelineTest {
+    static StableDiffusion model;
+    static DiffusionPipeline moa;
+    static List<Subject> subjects;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        model = StableDiffusion.load(Fixtures.path("models/tiny-sd"));
+        moa = DiffusionPipeline.loadMoa(model, Fixtures.path("models/tiny-moa"), null);
+        Path dir = Fixtures.path("ref/moa_files");
+        subjects = moa.subjects(List.of(new SubjectSpec("man", dir.resolve("pub_man.png")),
+                new SubjectSpec("woman", dir.resolve("pub_woman.png"))));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        moa.close();
+        model.close();
+    }
+
+    static GenerationOptions options() {
+        return GenerationOptions.builder().setPrompt("a man and a woman talking in a cafe").optSteps(3).optGuidance(5)
+                .optSeed(70).optBatch(2).build();
+    }
+
+    @Test
+    void strengthZeroIsThePriorAndStrengthScalesTheChange() {
+        float[] prior = moa.generate(options(), Conditioning.moa(subjects, MoaMode.PRIOR)).finalLatents();
+        float[] zero = moa.generate(options(), new Conditioning.Moa(subjects, MoaMode.MOA, 0)).finalLatents();
+        // exact: strength 0 runs the prior branch alone, the same computation as prior mode
+        assertEquals(0.0, Close.maxAbsDiff(prior, zero));
+        float[] half = moa.generate(options(), new Conditioning.Moa(subjects, MoaMode.MOA, 0.5)).finalLatents();
+        float[] full = moa.generate(options(), Conditioning.moa(subjects)).finalLatents();
+        double dHalf = Close.maxAbsDiff(prior, half);
+        double dFull = Close.maxAbsDiff(prior, full);
+        assertTrue(dHalf > 0 && dHalf < dFull, "strength 0.5 moves less than 1: " + dHalf + " vs " + dFull);
+        assertThrows(IllegalArgumentException.class, () -> new Conditioning.Moa(subjects, MoaMode.MOA, 1.5));
+    }
+
+    /** Keeps a host copy of every router call: the slow, obvious way, to check the on-device sums against. */
+    static final class HostCopies implements GenerationObserver {
+        final List<float[]> r1 = new ArrayList<>();   // per layer call: (B, N) personalized weights of the images' rows
+        final List<long[]> shapes = new ArrayList<>();
+        int batch;
+
+        @Override
+        public void onStart(Start start) {
+            batch = start.batch();
+        }
+
+        @Override
+        public boolean wantsRouter() {
+            return true;
+        }
+
+        @Override
+        public void onRouter(Map<String, NDArray> priorWeights, int first) {
+            for (NDArray r0 : priorWeights.values()) {
+                NDArray rows = r0.get(first + ":" + (first + batch));
+                r1.add(rows.neg().add(1f).toFloatArray());
+                shapes.add(rows.getShape().getShape());
+            }
+        }
+    }
+
+    @Test
+    void routerMapsAreSummedOnTheDeviceAndMatchAHostComputation() {
+        RouterMapCapture capture = new RouterMapCapture();
+        HostCopies host = new HostCopies();
+        GenerationResult r = moa.generate(options(), Conditioning.moa(subjects), capture, host);
+        List<RouterMaps> maps = capture.maps();
+        assertEquals(2, maps.size(), "one map per image of the batch");
+        int h = (int) r.latentShape()[2];
+        int w = (int) r.latentShape()[3];
+        assertEquals(3 * moa.moa().config().moaLayers.size(), host.r1.size(), "every layer at every step");
+        for (int b = 0; b < 2; b++) {
+            double[] expected = new double[h * w];
+            for (float[] call : host.r1) {
+                int n = call.length / 2;
+                int lh = (int) Math.round(Math.sqrt(n * (double) h / w));
+                int lw = n / lh;
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        expected[y * w + x] += call[b * n + (y * lh / h) * lw + x * lw / w] / host.r1.size();
+                    }
+                }
+            }
+            float[] got = maps.get(b).overall();
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(expected[i], got[i], 1e-5, "image " + b + ", latent pixel " + i);
+                assertTrue(got[i] >= 0 && got[i] <= 1);
+            }
+            for (Map.Entry<String, float[]> e : maps.get(b).perResolution().entrySet()) {
+                int[] size = maps.get(b).size(e.getKey());
+                assertEquals(size[0] * size[1], e.getValue().length, "map " + e.getKey());
+            }
+            assertTrue(!maps.get(b).perResolution().isEmpty(), "a map per attention resolution");
+        }
+        assertTrue(Close.maxAbsDiff(maps.get(0).overall(), maps.get(1).overall()) > 0, "each image has its own map");
+        // prior mode does not route: nothing is captured
+        RouterMapCapture none = new RouterMapCapture();
+        moa.generate(options(), Conditioning.moa(subjects, MoaMode.PRIOR), none);
+        assertTrue(none.maps().isEmpty());
+    }
+
+    @Test
+    void blendEndsAreTheSubjectsAndSeedsReproduceBatchImages() {
+        Subject a = subjects.get(0);
+        Subject b = subjects.get(1);
+        try (Subject start = moa.blend(a, b, 0, "man"); Subject end = moa.blend(a, b, 1, "man")) {
+            // exact: 1 * a + 0 * b == a in floating point (pure arithmetic on the same values)
+            assertArrayEquals(a.embedding().toFloatArray(), start.embedding().toFloatArray());
+            assertArrayEquals(b.embedding().toFloatArray(), end.embedding().toFloatArray());
+        }
+        GenerationOptions one = options().toBuilder().optBatch(1).build();
+        List<GenerationResult> bySeed = moa.generateSeeds(one, Conditioning.moa(subjects), new long[] {70, 71});
+        assertEquals(List.of(70L, 71L), List.of(bySeed.get(0).seeds()[0], bySeed.get(1).seeds()[0]));
+        GenerationResult batch = moa.generate(options(), Conditioning.moa(subjects));
+        // batch of 2 vs two runs of 1: different matrix blocking, so within a tolerance (pixel values in [0, 1])
+        Close.assertClose(batch.images().get(1), bySeed.get(1).images().get(0), 1e-4, "seed 71 alone vs in a batch");
+    }
+}
