@@ -61,13 +61,12 @@ final class MoaInitCommand implements Callable<Integer> {
         }
         try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), c -> { })) {
             MoaConfig c = MoaAdapter.configFor(sd.unet(), imageDim, routerHidden, timeEmbed, layerEmbed);
-            c.baseModel = model.base.toAbsolutePath().toString();
-            c.imageEncoder = model.imageEncoder.toAbsolutePath().toString();
+            c = c.withSources(model.base.toAbsolutePath().toString(), model.imageEncoder.toAbsolutePath().toString());
             MoaAdapter moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
             moa.save(output);
             long params = moa.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
             System.out.printf("wrote %s: %d MoA layers (%d cross), %,d parameters, object-loss stages %s%n", output,
-                    c.moaLayers.size(), c.crossLayers.size(), params, c.objectLossStages);
+                    c.moaLayers().size(), c.crossLayers().size(), params, c.objectLossStages());
         }
         return 0;
     }

@@ -73,11 +73,10 @@ final class SamplingOptions {
             s = GenerationOptions.randomSeed();
             log.println("seed " + s);
         }
-        return GenerationOptions.builder().setPrompt(prompt != null ? prompt : defaultPrompt)
-                .optNegativePrompt(negativePrompt).optSteps(steps).optGuidance(guidance).optScheduler(scheduler)
-                .optSeed(s).optSize(width, height).optBatch(batch).optClipSkip(clipSkip - 1).optEta(eta)
-                .optLatents(latentsFile != null ? Latents.read(latentsFile) : null)
-                .optSchedulerConfig(schedulerConfig != null ? Json.read(schedulerConfig).toString() : null)
-                .build();
+        return GenerationOptions.of(prompt != null ? prompt : defaultPrompt)
+                .withNegativePrompt(negativePrompt).withSteps(steps).withGuidance(guidance).withScheduler(scheduler)
+                .withSeed(s).withSize(width, height).withBatch(batch).withClipSkip(clipSkip - 1).withEta(eta)
+                .withLatents(latentsFile != null ? Latents.read(latentsFile) : null)
+                .withSchedulerConfig(schedulerConfig != null ? Json.read(schedulerConfig).toString() : null);
     }
 }

@@ -142,8 +142,7 @@ final class TrainCommand implements Callable<Integer> {
                         moa = MoaAdapter.load(moaDir, sd.unet(), sd.manager());
                     } else {
                         MoaConfig c = MoaAdapter.configFor(sd.unet(), enc.embedDim(), 128, 128, 64);
-                        c.baseModel = model.base.toAbsolutePath().toString();
-                        c.imageEncoder = model.imageEncoder.toAbsolutePath().toString();
+                        c = c.withSources(model.base.toAbsolutePath().toString(), model.imageEncoder.toAbsolutePath().toString());
                         moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
                     }
                     trainer = MoaTrainer.start(sd, enc, moa, settings, batches, output);

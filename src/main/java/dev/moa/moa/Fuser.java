@@ -44,12 +44,12 @@ public final class Fuser {
 
     Fuser(Weights w, MoaConfig c) {
         Weights f = w.sub("fuser");
-        int d = c.textEmbedDim;
-        layerEmbedding = f.take("layer_embedding.weight", c.crossLayers.size(), c.layerEmbedDim);
-        mlp1 = new Mlp(f, "mlp1", (long) d + c.imageEmbedDim + c.timeEmbedDim + c.layerEmbedDim, d, d);
+        int d = c.textEmbedDim();
+        layerEmbedding = f.take("layer_embedding.weight", c.crossLayers().size(), c.layerEmbedDim());
+        mlp1 = new Mlp(f, "mlp1", (long) d + c.imageEmbedDim() + c.timeEmbedDim() + c.layerEmbedDim(), d, d);
         mlp2 = new Mlp(f, "mlp2", d, d, d);
         layerNorm = new LayerNorm(f, "layer_norm", d, 1e-5);
-        timeEmbedDim = c.timeEmbedDim;
+        timeEmbedDim = c.timeEmbedDim();
     }
 
     /**

@@ -63,20 +63,16 @@ public final class MoaAdapter {
     /** A checkpoint config for a UNet with the given dimensions (defaults: spec section 5). */
     public static MoaConfig configFor(UNet2DConditionModel unet, int imageEmbedDim, int routerHidden, int timeEmbed,
             int layerEmbed) {
-        MoaConfig c = new MoaConfig();
-        c.routerHiddenDim = routerHidden;
-        c.timeEmbedDim = timeEmbed;
-        c.layerEmbedDim = layerEmbed;
-        c.textEmbedDim = unet.config().crossAttentionDim();
-        c.imageEmbedDim = imageEmbedDim;
+        List<String> moaLayers = new ArrayList<>();
+        List<String> crossLayers = new ArrayList<>();
         for (Attention a : unet.attentionLayers()) {
-            c.moaLayers.add(a.path);
+            moaLayers.add(a.path);
             if (a.isCross) {
-                c.crossLayers.add(a.path);
+                crossLayers.add(a.path);
             }
         }
-        c.objectLossStages = objectLossStages(c.crossLayers);
-        return c;
+        return new MoaConfig(routerHidden, timeEmbed, layerEmbed, unet.config().crossAttentionDim(), imageEmbedDim,
+                moaLayers, crossLayers, objectLossStages(crossLayers), null, null, null, null);
     }
 
     /**
@@ -114,7 +110,7 @@ public final class MoaAdapter {
         Random rnd = new Random(seed);
         Map<String, NDArray> init = new LinkedHashMap<>();
         Map<String, Attention> byPath = attentionByPath(unet);
-        for (String layer : c.moaLayers) {
+        for (String layer : c.moaLayers()) {
             Attention a = byPath.get(layer);
             String p = "unet." + layer + ".";
             init.put(p + "personal.to_q.weight", a.toQ.weight.duplicate());
@@ -122,17 +118,17 @@ public final class MoaAdapter {
             init.put(p + "personal.to_v.weight", a.toV.weight.duplicate());
             init.put(p + "personal.to_out.0.weight", a.toOut.weight.duplicate());
             init.put(p + "personal.to_out.0.bias", a.toOut.bias.duplicate());
-            putLinear(init, p + "router.0", a.queryDim, c.routerHiddenDim, manager, rnd);
-            init.put(p + "router.2.weight", manager.zeros(new Shape(2, c.routerHiddenDim)));
+            putLinear(init, p + "router.0", a.queryDim, c.routerHiddenDim(), manager, rnd);
+            init.put(p + "router.2.weight", manager.zeros(new Shape(2, c.routerHiddenDim())));
             init.put(p + "router.2.bias", manager.zeros(new Shape(2)));
         }
-        int d = c.textEmbedDim;
-        float[] emb = new float[c.crossLayers.size() * c.layerEmbedDim];
+        int d = c.textEmbedDim();
+        float[] emb = new float[c.crossLayers().size() * c.layerEmbedDim()];
         for (int i = 0; i < emb.length; i++) {
             emb[i] = (float) rnd.nextGaussian();
         }
-        init.put("fuser.layer_embedding.weight", manager.create(emb, new Shape(c.crossLayers.size(), c.layerEmbedDim)));
-        long in1 = (long) d + c.imageEmbedDim + c.timeEmbedDim + c.layerEmbedDim;
+        init.put("fuser.layer_embedding.weight", manager.create(emb, new Shape(c.crossLayers().size(), c.layerEmbedDim())));
+        long in1 = (long) d + c.imageEmbedDim() + c.timeEmbedDim() + c.layerEmbedDim();
         putMlp(init, "fuser.mlp1", in1, d, d, manager, rnd);
         putMlp(init, "fuser.mlp2", d, d, d, manager, rnd);
         init.put("fuser.layer_norm.weight", manager.ones(new Shape(d)));
@@ -175,14 +171,14 @@ public final class MoaAdapter {
         Map<String, Attention> byPath = attentionByPath(unet);
         List<String> problems = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
-        for (String l : c.moaLayers) {
+        for (String l : c.moaLayers()) {
             if (!byPath.containsKey(l)) {
                 unknown.add(l);
             }
         }
         List<String> uncovered = new ArrayList<>();
         for (String p : byPath.keySet()) {
-            if (!c.moaLayers.contains(p)) {
+            if (!c.moaLayers().contains(p)) {
                 uncovered.add(p);
             }
         }
@@ -193,21 +189,21 @@ public final class MoaAdapter {
             problems.add(uncovered.size() + " UNet attention layer(s) without a MoA layer, e.g. "
                     + uncovered.subList(0, Math.min(3, uncovered.size())));
         }
-        if (unknown.isEmpty() && uncovered.isEmpty() && !c.moaLayers.equals(new ArrayList<>(byPath.keySet()))) {
+        if (unknown.isEmpty() && uncovered.isEmpty() && !c.moaLayers().equals(new ArrayList<>(byPath.keySet()))) {
             problems.add("moa_layers are not in the UNet's forward order");
         }
-        for (String l : c.crossLayers) {
+        for (String l : c.crossLayers()) {
             Attention a = byPath.get(l);
             if (a != null && !a.isCross) {
                 problems.add("'" + l + "' is listed as a cross layer but is self-attention");
             }
         }
         long crossInBase = byPath.values().stream().filter(a -> a.isCross).count();
-        if (unknown.isEmpty() && c.crossLayers.size() != crossInBase) {
-            problems.add(c.crossLayers.size() + " cross layers in the checkpoint, " + crossInBase + " in the UNet");
+        if (unknown.isEmpty() && c.crossLayers().size() != crossInBase) {
+            problems.add(c.crossLayers().size() + " cross layers in the checkpoint, " + crossInBase + " in the UNet");
         }
-        if (c.textEmbedDim != unet.config().crossAttentionDim()) {
-            problems.add("text_embed_dim " + c.textEmbedDim + " but the UNet's cross_attention_dim is "
+        if (c.textEmbedDim() != unet.config().crossAttentionDim()) {
+            problems.add("text_embed_dim " + c.textEmbedDim() + " but the UNet's cross_attention_dim is "
                     + unet.config().crossAttentionDim());
         }
         if (!problems.isEmpty()) {
@@ -220,11 +216,11 @@ public final class MoaAdapter {
     private static MoaAdapter build(MoaConfig c, Weights w, UNet2DConditionModel unet) throws WeightsFormatException {
         Map<String, Attention> byPath = attentionByPath(unet);
         Map<String, MoaProcessor> procs = new LinkedHashMap<>();
-        for (String layer : c.moaLayers) {
+        for (String layer : c.moaLayers()) {
             Attention a = byPath.get(layer);
             long inner = a.heads * a.dimHead;
             procs.put(layer, new MoaProcessor(w, layer, c.crossIndex(layer), a.queryDim, a.contextDim, inner,
-                    c.routerHiddenDim));
+                    c.routerHiddenDim()));
         }
         Fuser f = new Fuser(w.withPrecision(Precision.FP32), c);
         w.check();

@@ -1,98 +1,77 @@
 package dev.moa.moa;
 
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import dev.moa.io.Json;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code moa_config.json} (spec section 5): dimensions, the MoA and cross layers in forward order, the
- * object-loss stages and loss weights, plus where the base model and image encoder came from.
+ * object-loss stages and loss weights, plus where the base model and image encoder came from (informational,
+ * may be null). Read and written by Gson with the file's snake_case names; absent values take the spec's defaults.
  */
-public final class MoaConfig {
-    public int routerHiddenDim = 128;
-    public int timeEmbedDim = 128;
-    public int layerEmbedDim = 64;
-    public int textEmbedDim;
-    public int imageEmbedDim;
-    public List<String> moaLayers = new ArrayList<>();
-    public List<String> crossLayers = new ArrayList<>();
-    public List<String> objectLossStages = new ArrayList<>();
-    public double lambdaRouter = 1.0;
-    public double lambdaObject = 0.001;
-    /** Informational: the base model and image encoder this checkpoint was made for (may be null). */
-    public String baseModel;
-    public String imageEncoder;
+public record MoaConfig(int routerHiddenDim, int timeEmbedDim, int layerEmbedDim, int textEmbedDim, int imageEmbedDim,
+        List<String> moaLayers, List<String> crossLayers, List<String> objectLossStages, Double lambdaRouter,
+        Double lambdaObject, String baseModel, String imageEncoder) {
 
-    public static MoaConfig read(Path file) throws IOException {
-        JsonObject o = Json.read(file);
-        MoaConfig c = new MoaConfig();
-        c.routerHiddenDim = Json.getInt(o, "router_hidden_dim", c.routerHiddenDim);
-        c.timeEmbedDim = Json.getInt(o, "time_embed_dim", c.timeEmbedDim);
-        c.layerEmbedDim = Json.getInt(o, "layer_embed_dim", c.layerEmbedDim);
-        c.textEmbedDim = Json.getInt(o, "text_embed_dim", 768);
-        c.imageEmbedDim = Json.getInt(o, "image_embed_dim", 768);
-        c.moaLayers = strings(o, "moa_layers", file);
-        c.crossLayers = strings(o, "cross_layers", file);
-        c.objectLossStages = o.has("object_loss_stages") ? strings(o, "object_loss_stages", file) : new ArrayList<>();
-        c.lambdaRouter = Json.getDouble(o, "lambda_router", c.lambdaRouter);
-        c.lambdaObject = Json.getDouble(o, "lambda_object", c.lambdaObject);
-        c.baseModel = Json.getString(o, "base_model", null);
-        c.imageEncoder = Json.getString(o, "image_encoder", null);
-        for (String l : c.crossLayers) {
-            if (!c.moaLayers.contains(l)) {
-                throw new IOException(file + ": cross layer '" + l + "' is not among moa_layers");
+    private static final Gson GSON = new GsonBuilder().setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+            .setPrettyPrinting().create();
+
+    public MoaConfig {
+        routerHiddenDim = routerHiddenDim > 0 ? routerHiddenDim : 128;
+        timeEmbedDim = timeEmbedDim > 0 ? timeEmbedDim : 128;
+        layerEmbedDim = layerEmbedDim > 0 ? layerEmbedDim : 64;
+        textEmbedDim = textEmbedDim > 0 ? textEmbedDim : 768;
+        imageEmbedDim = imageEmbedDim > 0 ? imageEmbedDim : 768;
+        if (moaLayers == null || crossLayers == null) {
+            throw new IllegalArgumentException("missing list '" + (moaLayers == null ? "moa_layers" : "cross_layers") + "'");
+        }
+        moaLayers = List.copyOf(moaLayers);
+        crossLayers = List.copyOf(crossLayers);
+        objectLossStages = objectLossStages == null ? List.of() : List.copyOf(objectLossStages);
+        lambdaRouter = lambdaRouter != null ? lambdaRouter : 1.0;
+        lambdaObject = lambdaObject != null ? lambdaObject : 0.001;
+        for (String l : crossLayers) {
+            if (!moaLayers.contains(l)) {
+                throw new IllegalArgumentException("cross layer '" + l + "' is not among moa_layers");
             }
+        }
+    }
+
+    /** Reads a config file; errors name it. */
+    public static MoaConfig read(Path file) throws IOException {
+        MoaConfig c;
+        try {
+            c = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), MoaConfig.class);
+        } catch (JsonParseException | IllegalArgumentException e) {
+            throw new IOException(file + ": " + (e instanceof JsonParseException ? "not a valid MoA config" : e.getMessage()));
+        }
+        if (c == null) {
+            throw new IOException(file + ": empty MoA config");
         }
         return c;
     }
 
-    private static List<String> strings(JsonObject o, String key, Path file) throws IOException {
-        if (!o.has(key) || !o.get(key).isJsonArray()) {
-            throw new IOException(file + ": missing list '" + key + "'");
-        }
-        List<String> out = new ArrayList<>();
-        for (var e : o.getAsJsonArray(key)) {
-            out.add(e.getAsString());
-        }
-        return out;
+    /** The same config recording the base model and image encoder it is made for. */
+    public MoaConfig withSources(String base, String encoder) {
+        return new MoaConfig(routerHiddenDim, timeEmbedDim, layerEmbedDim, textEmbedDim, imageEmbedDim, moaLayers,
+                crossLayers, objectLossStages, lambdaRouter, lambdaObject, base, encoder);
     }
 
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("router_hidden_dim", routerHiddenDim);
-        o.addProperty("time_embed_dim", timeEmbedDim);
-        o.addProperty("layer_embed_dim", layerEmbedDim);
-        o.addProperty("text_embed_dim", textEmbedDim);
-        o.addProperty("image_embed_dim", imageEmbedDim);
-        o.add("moa_layers", array(moaLayers));
-        o.add("cross_layers", array(crossLayers));
-        o.add("object_loss_stages", array(objectLossStages));
-        o.addProperty("lambda_router", lambdaRouter);
-        o.addProperty("lambda_object", lambdaObject);
-        if (baseModel != null) {
-            o.addProperty("base_model", baseModel);
-        }
-        if (imageEncoder != null) {
-            o.addProperty("image_encoder", imageEncoder);
-        }
-        return o;
+    /** The same config with other loss weights (e.g. lambda_router 0: the paper's ablation without the router loss). */
+    public MoaConfig withLossWeights(double router, double object) {
+        return new MoaConfig(routerHiddenDim, timeEmbedDim, layerEmbedDim, textEmbedDim, imageEmbedDim, moaLayers,
+                crossLayers, objectLossStages, router, object, baseModel, imageEncoder);
     }
 
+    /** The file's text (snake_case keys, base model and image encoder only when known). */
     public String toJsonString() {
-        Gson g = new GsonBuilder().setPrettyPrinting().create();
-        return g.toJson(toJson()) + "\n";
-    }
-
-    private static JsonArray array(List<String> l) {
-        JsonArray a = new JsonArray();
-        l.forEach(a::add);
-        return a;
+        return GSON.toJson(this) + "\n";
     }
 
     /** Index of a cross layer in {@link #crossLayers}, or -1 for self-attention layers. */

@@ -33,7 +33,7 @@ import java.util.List;
  * try (StableDiffusion sd = StableDiffusion.load(Path.of("models/toy-world"));
  *      DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, Path.of("models/toy-world-moa"), null)) {
  *     List<Subject> subjects = p.subjects(List.of(new SubjectSpec("disc", Path.of("ref.png"))));
- *     GenerationOptions o = GenerationOptions.builder().setPrompt("a photo of a disc on a beach").optSeed(1).build();
+ *     GenerationOptions o = GenerationOptions.of("a photo of a disc on a beach").withSeed(1);
  *     GenerationResult r = p.generate(o, Conditioning.moa(subjects));
  * }
  * }</pre>
@@ -52,8 +52,8 @@ public final class DiffusionPipeline implements AutoCloseable {
         this.moaName = moaName;
         this.subjectScope = model.manager().newSubManager();
         if (moa != null) {
-            if (moa.config().imageEmbedDim != encoder.embedDim()) {
-                throw new IllegalArgumentException("the MoA checkpoint expects " + moa.config().imageEmbedDim
+            if (moa.config().imageEmbedDim() != encoder.embedDim()) {
+                throw new IllegalArgumentException("the MoA checkpoint expects " + moa.config().imageEmbedDim()
                         + "-dim image embeddings but the image encoder gives " + encoder.embedDim());
             }
             moa.install(model.unet());
@@ -95,7 +95,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (Files.isDirectory(model.source()) && Files.isDirectory(own)) {
             return own;
         }
-        String recorded = MoaConfig.read(moaDir.resolve(MoaAdapter.CONFIG_FILE)).imageEncoder;
+        String recorded = MoaConfig.read(moaDir.resolve(MoaAdapter.CONFIG_FILE)).imageEncoder();
         if (recorded != null && Files.isDirectory(Path.of(recorded))) {
             return Path.of(recorded);
         }
@@ -262,7 +262,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             NDManager gen) {
         List<Subject> subjects = c.subjects();
         int s = Math.max(1, subjects.size());
-        int di = moa.config().imageEmbedDim;
+        int di = moa.config().imageEmbedDim();
         int rows = cfg ? 2 * batch : batch;
         int[][] positions = new int[rows][s];
         for (int r = 0; r < rows; r++) {
@@ -335,7 +335,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (frames < 2 || frames > 120) {
             throw new IllegalArgumentException("morph frames must be between 2 and 120, got " + frames);
         }
-        GenerationOptions one = o.toBuilder().optBatch(1).build();
+        GenerationOptions one = o.withBatch(1);
         List<MorphFrame> out = new ArrayList<>();
         for (int k = 0; k < frames; k++) {
             double t = k / (double) (frames - 1);
@@ -353,7 +353,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             GenerationObserver... observers) {
         List<GenerationResult> out = new ArrayList<>();
         for (long seed : seeds) {
-            out.add(generate(o.toBuilder().optBatch(1).optSeed(seed).build(), c, observers));
+            out.add(generate(o.withBatch(1).withSeed(seed), c, observers));
         }
         return out;
     }

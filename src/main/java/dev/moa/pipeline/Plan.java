@@ -74,7 +74,8 @@ final class Plan implements AutoCloseable {
                     + ", batch " + b);
         }
         long seed = o.seed() >= 0 ? o.seed() : GenerationOptions.randomSeed();
-        JsonObject folder = o.schedulerConfig() != null ? o.schedulerConfig() : model.schedulerConfig();
+        JsonObject givenConfig = o.schedulerConfigJson();
+        JsonObject folder = givenConfig != null ? givenConfig : model.schedulerConfig();
         String name = o.scheduler() != null ? o.scheduler() : Json.getString(folder, "_class_name", "PNDMScheduler");
         Scheduler s = Schedulers.create(name, folder);
         if (o.eta() != 0) {

@@ -28,9 +28,9 @@ public final class MoaLosses {
 
     /** Cross layers whose personalized attention probabilities the object loss needs. */
     public static Set<String> objectLossLayers(MoaConfig c) {
-        Set<String> stages = new HashSet<>(c.objectLossStages);
+        Set<String> stages = new HashSet<>(c.objectLossStages());
         Set<String> out = new java.util.LinkedHashSet<>();
-        for (String l : c.crossLayers) {
+        for (String l : c.crossLayers()) {
             if (stages.contains(MoaAdapter.stageOf(l))) {
                 out.add(l);
             }
@@ -115,7 +115,7 @@ public final class MoaLosses {
         NDArray object = terms.isEmpty() ? m.zeros(new Shape())
                 : NDArrays.stack(new NDList(terms)).mean();
 
-        NDArray total = diffusion.add(Scalars.mul(router, config.lambdaRouter)).add(Scalars.mul(object, config.lambdaObject));
+        NDArray total = diffusion.add(Scalars.mul(router, config.lambdaRouter())).add(Scalars.mul(object, config.lambdaObject()));
         return new Terms(total, diffusion, router, object);
     }
 

@@ -254,7 +254,7 @@ public final class MoaTrainer implements AutoCloseable {
             NDArray ids = m.create(tokenIds(batch), new Shape(b, sd.tokenizer().maxLength())).toType(DataType.INT64, false);
             NDArray text = sd.textEncoder().encode(ids, 0);
             int[][] positions = new int[b][slots];
-            int di = moa.config().imageEmbedDim;
+            int di = moa.config().imageEmbedDim();
             float[] embeds = new float[b * slots * di];
             float[] masks = new float[b * slots * res * res];
             List<float[]> refs = new ArrayList<>();

@@ -66,8 +66,8 @@ final class Validation {
                     }
                     refs.add(denormalize(subject.reference(), side, encoder.processor().mean(), encoder.processor().std()));
                 }
-                GenerationOptions o = GenerationOptions.builder().setPrompt(s.caption()).optSteps(STEPS)
-                        .optGuidance(GUIDANCE).optSeed(seed + k).optSize(s.resolution(), s.resolution()).build();
+                GenerationOptions o = GenerationOptions.of(s.caption()).withSteps(STEPS)
+                        .withGuidance(GUIDANCE).withSeed(seed + k).withSize(s.resolution(), s.resolution());
                 RouterMapCapture maps = new RouterMapCapture();
                 DiffusionPipeline.PriorComparison c = pipeline.generateWithPrior(o, Conditioning.moa(subjects), maps);
                 int h = Math.max(128, c.personalized().height());

@@ -29,9 +29,9 @@ class MoaAdapterTest {
             UNet2DConditionModel unet = UNet2DConditionModel.load(Fixtures.path("models/tiny-sd/unet"), m);
             MoaConfig c = MoaAdapter.configFor(unet, 32, 16, 32, 16);
             MoaConfig ref = MoaConfig.read(Fixtures.path("models/tiny-moa/moa_config.json"));
-            assertEquals(ref.moaLayers, c.moaLayers);
-            assertEquals(ref.crossLayers, c.crossLayers);
-            assertEquals(ref.objectLossStages, c.objectLossStages);
+            assertEquals(ref.moaLayers(), c.moaLayers());
+            assertEquals(ref.crossLayers(), c.crossLayers());
+            assertEquals(ref.objectLossStages(), c.objectLossStages());
             MoaAdapter fresh = MoaAdapter.create(c, unet, m, 7);
             // same keys and shapes as the reference checkpoint
             try (SafetensorsFile f = SafetensorsFile.open(Fixtures.path("models/tiny-moa/moa.safetensors"))) {
@@ -41,7 +41,7 @@ class MoaAdapterTest {
                 }
             }
             // personalized experts start as copies of the prior, routers neutral
-            String layer = c.moaLayers.get(1);
+            String layer = c.moaLayers().get(1);
             var attn = unet.attentionLayers().get(1);
             // exact: a copy of the weights, no arithmetic
             assertArrayEquals(attn.toK.weight.toFloatArray(),

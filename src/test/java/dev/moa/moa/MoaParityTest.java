@@ -75,7 +75,7 @@ class MoaParityTest {
     @Test
     void fusedPromptOfTheFirstCrossLayer() throws Exception {
         try (NDManager m = manager.newSubManager()) {
-            String first = moa.config().crossLayers.get(0);
+            String first = moa.config().crossLayers().get(0);
             NDArray fused = call(m, MoaMode.MOA, false).fusedFor(0);
             Close.assertClose(ref.floats("fused." + first), ref.info("fused." + first).shape(), fused, 1e-4,
                     "moa_tiny fused." + first);
@@ -92,8 +92,8 @@ class MoaParityTest {
             NDArray out = unet.forward(x, t, c.text, c);
             Close.assertClose(ref.floats("out"), ref.info("out").shape(), out, 1e-4, "moa_tiny out");
             Map<String, NDArray> r = c.capture().routerPrior();
-            assertEquals(moa.config().moaLayers, new java.util.ArrayList<>(r.keySet()));
-            for (String layer : moa.config().moaLayers) {
+            assertEquals(moa.config().moaLayers(), new java.util.ArrayList<>(r.keySet()));
+            for (String layer : moa.config().moaLayers()) {
                 Close.assertClose(ref.floats("router0." + layer), ref.info("router0." + layer).shape(), r.get(layer),
                         1e-4, "moa_tiny router0." + layer);
             }

@@ -121,13 +121,12 @@ class ReducedPrecisionTest {
                 SafetensorsFile ref = Fixtures.ref("ref/pipeline_tiny.safetensors")) {
             assertEquals(p, sd.precision());
             assertEquals(StableDiffusion.vaePrecision(p), sd.vae().precision());
-            var res = DiffusionPipeline.of(sd).generate(GenerationOptions.builder()
-                    .setPrompt(r.get("prompt").getAsString())
-                    .optNegativePrompt(r.get("negative_prompt").getAsString())
-                    .optSteps(r.get("steps").getAsInt()).optGuidance(r.get("guidance_scale").getAsDouble())
-                    .optScheduler(r.get("scheduler").getAsString())
-                    .optSchedulerConfig(r.getAsJsonObject("scheduler_config").toString())
-                    .optLatents(ref.floats("latents")).build());
+            var res = DiffusionPipeline.of(sd).generate(GenerationOptions.of(r.get("prompt").getAsString())
+                    .withNegativePrompt(r.get("negative_prompt").getAsString())
+                    .withSteps(r.get("steps").getAsInt()).withGuidance(r.get("guidance_scale").getAsDouble())
+                    .withScheduler(r.get("scheduler").getAsString())
+                    .withSchedulerConfig(r.getAsJsonObject("scheduler_config").toString())
+                    .withLatents(ref.floats("latents")));
             report("pipeline_tiny ddim image " + p, ref.floats("ddim.image"), res.images().get(0), tol);
         }
     }

@@ -14,7 +14,7 @@ class CancellationTest {
     @Test
     void progressAndCancellation() throws Exception {
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.path("models/tiny-sd"))) {
-            GenerationOptions o = GenerationOptions.builder().setPrompt("a cat").optSteps(6).optSeed(1).build();
+            GenerationOptions o = GenerationOptions.of("a cat").withSteps(6).withSeed(1);
             List<String> events = new ArrayList<>();
             DiffusionPipeline.of(sd).generate(o, (ProgressListener) (d, t, p) -> events.add(p + " " + d + "/" + t));
             assertEquals(List.of("sampling 0/6", "sampling 1/6", "sampling 2/6", "sampling 3/6", "sampling 4/6",

@@ -42,8 +42,8 @@ class DiffusionPipelineTest {
     }
 
     static GenerationOptions options() {
-        return GenerationOptions.builder().setPrompt("a man and a woman talking in a cafe").optSteps(3).optGuidance(5)
-                .optSeed(70).optBatch(2).build();
+        return GenerationOptions.of("a man and a woman talking in a cafe").withSteps(3).withGuidance(5)
+                .withSeed(70).withBatch(2);
     }
 
     @Test
@@ -95,7 +95,7 @@ class DiffusionPipelineTest {
         assertEquals(2, maps.size(), "one map per image of the batch");
         int h = (int) r.latentShape()[2];
         int w = (int) r.latentShape()[3];
-        assertEquals(3 * moa.moa().config().moaLayers.size(), host.r1.size(), "every layer at every step");
+        assertEquals(3 * moa.moa().config().moaLayers().size(), host.r1.size(), "every layer at every step");
         for (int b = 0; b < 2; b++) {
             double[] expected = new double[h * w];
             for (float[] call : host.r1) {
@@ -135,7 +135,7 @@ class DiffusionPipelineTest {
             assertArrayEquals(a.embedding().toFloatArray(), start.embedding().toFloatArray());
             assertArrayEquals(b.embedding().toFloatArray(), end.embedding().toFloatArray());
         }
-        GenerationOptions one = options().toBuilder().optBatch(1).build();
+        GenerationOptions one = options().withBatch(1);
         List<GenerationResult> bySeed = moa.generateSeeds(one, Conditioning.moa(subjects), new long[] {70, 71});
         assertEquals(List.of(70L, 71L), List.of(bySeed.get(0).seeds()[0], bySeed.get(1).seeds()[0]));
         GenerationResult batch = moa.generate(options(), Conditioning.moa(subjects));

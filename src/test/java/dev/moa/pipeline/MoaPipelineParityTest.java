@@ -37,10 +37,10 @@ class MoaPipelineParityTest {
     }
 
     private static GenerationOptions options(JsonObject r, float[] latents) {
-        return GenerationOptions.builder().setPrompt(r.get("prompt").getAsString())
-                .optNegativePrompt(r.get("negative_prompt").getAsString())
-                .optSteps(r.get("steps").getAsInt()).optGuidance(r.get("guidance_scale").getAsDouble())
-                .optScheduler("ddim").optLatents(latents).build();
+        return GenerationOptions.of(r.get("prompt").getAsString())
+                .withNegativePrompt(r.get("negative_prompt").getAsString())
+                .withSteps(r.get("steps").getAsInt()).withGuidance(r.get("guidance_scale").getAsDouble())
+                .withScheduler("ddim").withLatents(latents);
     }
 
     @Test
@@ -104,8 +104,8 @@ class MoaPipelineParityTest {
         Path dir = Fixtures.path("ref/moa_files");
         List<Subject> subjects = moa.subjects(List.of(new SubjectSpec("man", dir.resolve("pub_man.png")),
                 new SubjectSpec("woman", dir.resolve("pub_woman.png"))));
-        GenerationOptions o = GenerationOptions.builder().setPrompt(r.get("prompt").getAsString()).optSteps(3)
-                .optGuidance(5).optSeed(70).build();
+        GenerationOptions o = GenerationOptions.of(r.get("prompt").getAsString()).withSteps(3)
+                .withGuidance(5).withSeed(70);
         float[] prior = moa.generate(o, Conditioning.moa(subjects, MoaMode.PRIOR)).images().get(0);
         float[] plain = DiffusionPipeline.of(model).generate(o).images().get(0);
         // exact: the same sampling loop, context and guidance batch; prior mode runs the base attention

@@ -36,22 +36,21 @@ class PipelineParityTest {
             float[] latents = ref.floats("latents");
             for (Map.Entry<String, com.google.gson.JsonElement> e : runs.entrySet()) {
                 JsonObject r = e.getValue().getAsJsonObject();
-                GenerationOptions.Builder b = GenerationOptions.builder()
-                        .setPrompt(r.get("prompt").getAsString())
-                        .optNegativePrompt(r.get("negative_prompt").getAsString())
-                        .optSteps(r.get("steps").getAsInt())
-                        .optGuidance(r.get("guidance_scale").getAsDouble())
-                        .optScheduler(r.get("scheduler").getAsString())
-                        .optLatents(latents);
+                GenerationOptions b = GenerationOptions.of(r.get("prompt").getAsString())
+                        .withNegativePrompt(r.get("negative_prompt").getAsString())
+                        .withSteps(r.get("steps").getAsInt())
+                        .withGuidance(r.get("guidance_scale").getAsDouble())
+                        .withScheduler(r.get("scheduler").getAsString())
+                        .withLatents(latents);
                 if (explicitConfig) {
-                    b.optSchedulerConfig(r.getAsJsonObject("scheduler_config").toString());
+                    b = b.withSchedulerConfig(r.getAsJsonObject("scheduler_config").toString());
                 } else {
                     // the SD 2.x runs give no config: they use pipeline_tiny's config of the same class, v-prediction
                     JsonObject c = tinyRuns.getAsJsonObject(e.getKey()).getAsJsonObject("scheduler_config").deepCopy();
                     c.addProperty("prediction_type", r.get("prediction_type").getAsString());
-                    b.optSchedulerConfig(c.toString());
+                    b = b.withSchedulerConfig(c.toString());
                 }
-                GenerationResult res = DiffusionPipeline.of(model).generate(b.build());
+                GenerationResult res = DiffusionPipeline.of(model).generate(b);
                 assertEquals(1, res.images().size());
                 String key = e.getKey() + ".image";
                 Close.assertClose(ref.floats(key), res.images().get(0), 1e-3, refName + " " + e.getKey());
@@ -73,9 +72,8 @@ class PipelineParityTest {
     void seedGivesTheSameImageAsTheLatents() throws Exception {
         // fixtures README: pipeline_tiny latents = randn(1,4,16,16) after seeding 50
         JsonObject r = Json.read(Fixtures.path("ref/pipeline_tiny.json")).getAsJsonObject("ddim");
-        GenerationResult res = DiffusionPipeline.of(tiny).generate(GenerationOptions.builder()
-                .setPrompt(r.get("prompt").getAsString()).optSteps(5).optGuidance(7.5).optScheduler("ddim")
-                .optSchedulerConfig(r.getAsJsonObject("scheduler_config").toString()).optSeed(50).build());
+        GenerationResult res = DiffusionPipeline.of(tiny).generate(GenerationOptions.of(r.get("prompt").getAsString()).withSteps(5).withGuidance(7.5).withScheduler("ddim")
+                .withSchedulerConfig(r.getAsJsonObject("scheduler_config").toString()).withSeed(50));
         try (SafetensorsFile ref = Fixtures.ref("ref/pipeline_tiny.safetensors")) {
             Close.assertClose(ref.floats("ddim.image"), res.images().get(0), 1e-3, "pipeline_tiny ddim from --seed 50");
         }

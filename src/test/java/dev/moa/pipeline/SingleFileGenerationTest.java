@@ -14,8 +14,8 @@ class SingleFileGenerationTest {
     void singleFileMatchesTheFolderModel() throws Exception {
         // the fixture's narrow model needs the two values a file cannot tell: 16 norm groups, 4 text heads
         SingleFileCheckpoint.Overrides ov = SingleFileCheckpoint.Overrides.none().withNormGroups(16).withTextHeads(4);
-        GenerationOptions o = GenerationOptions.builder().setPrompt("a red car").optSteps(3).optSeed(7)
-                .optSize(64, 64).optScheduler("euler").build();
+        GenerationOptions o = GenerationOptions.of("a red car").withSteps(3).withSeed(7)
+                .withSize(64, 64).withScheduler("euler");
         float[] single;
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.path("models/sd15-narrow-single-file-fp16.safetensors"),
                 ov, s -> { })) {

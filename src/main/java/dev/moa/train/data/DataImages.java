@@ -53,12 +53,12 @@ final class DataImages {
      */
     static BinaryMask readMask(Path file) throws IOException {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
-            NpyArray a = Npy.read(file);
+            Npy.Array a = Npy.read(file);
             long[] s = a.shape();
             if (!(s.length == 2 || (s.length == 3 && s[2] == 1)) || s[0] == 0 || s[1] == 0) {
                 throw new DataFormatException("mask " + file + " has shape " + Npy.shapeText(s) + "; expected (H, W)");
             }
-            return BinaryMask.ofNonZero((int) s[1], (int) s[0], a.toDoubleArray());
+            return BinaryMask.ofNonZero((int) s[1], (int) s[0], a.values());
         }
         return BinaryMask.ofNonZero(readStored(file));
     }

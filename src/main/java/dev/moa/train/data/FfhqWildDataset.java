@@ -234,7 +234,7 @@ public final class FfhqWildDataset implements SourceDataset {
         if (segs == null || !segs.isJsonArray()) {
             throw new DataFormatException(json + ": no \"segments\" list");
         }
-        NpyArray seg = Npy.read(npy);
+        Npy.Array seg = Npy.read(npy);
         long[] s = seg.shape();
         if (!(s.length == 2 || (s.length == 3 && s[2] == 1))) {
             throw new DataFormatException(npy + ": segmentation map has shape " + Npy.shapeText(s) + "; expected (H, W)");
@@ -243,8 +243,8 @@ public final class FfhqWildDataset implements SourceDataset {
             throw new DataFormatException(npy + ": segmentation map is " + s[1] + "x" + s[0] + " (WxH) but " + jpg
                     + " is " + image.width() + "x" + image.height());
         }
-        if (!seg.type().isIntegral()) {
-            throw new DataFormatException(npy + ": segmentation map has float type " + seg.type()
+        if (!seg.integral()) {
+            throw new DataFormatException(npy + ": segmentation map has float type " + seg.dtype()
                     + "; expected integer segment ids");
         }
         int[] labels;

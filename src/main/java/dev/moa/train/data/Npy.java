@@ -5,184 +5,214 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Reads and writes numpy's {@code .npy} files (format versions 1.0, 2.0 and 3.0).
- *
- * <p>Reading accepts every layout numpy writes for the plain numeric types of {@link NpyType}: little-
- * or big-endian ({@code <}, {@code >}, {@code |}, and {@code =} taken as little-endian), C or Fortran
- * order, any rank (including 0-d scalars and empty arrays). The result is always C order (see {@link
- * NpyArray}). Structured, object (pickled), string, complex and date types are refused, as are
- * truncated files and files with bytes after the data; every error is a {@link DataFormatException}
- * whose message names the file.
- *
- * <p>Writing produces what {@code numpy.save} produces: the header dict {@code {'descr': ...,
- * 'fortran_order': ..., 'shape': (...), }} padded with spaces and a newline so the data starts at a
- * multiple of 64 bytes; version 1.0 unless the header needs more than 65535 bytes.
+ * numpy {@code .npy} files as the training data uses them: segmentation maps and masks, integer or float arrays
+ * in numpy's default layout (little-endian, C order, format 1.0, or 2.0/3.0 for long headers). Big-endian and
+ * Fortran-order files are refused with a message saying how to re-save them; writing covers the integer maps
+ * this project makes.
  */
 public final class Npy {
     private Npy() {}
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
-    /** How {@link #encode} lays a file out. */
-    public record WriteOptions(int majorVersion, boolean bigEndian, boolean fortranOrder) {
-        /** numpy's defaults: version chosen automatically (1.0 when it fits), little-endian, C order. */
-        public static final WriteOptions DEFAULT = new WriteOptions(0, false, false);
-
-        public WriteOptions {
-            if (majorVersion < 0 || majorVersion > 3) {
-                throw new IllegalArgumentException("npy format version " + majorVersion + " (0 = automatic, 1, 2 or 3)");
+    /**
+     * An array as read: its shape, numpy's dtype code (e.g. {@code <i8}), whether the type is integral (bool and
+     * integers) and the values in C order, widened to double (integers up to 2^53 exactly).
+     */
+    public record Array(long[] shape, String dtype, boolean integral, double[] values) {
+        /** The values as ints; fails on fractions and on values outside the int range. */
+        public int[] toIntArray() {
+            int[] out = new int[values.length];
+            for (int i = 0; i < out.length; i++) {
+                double v = values[i];
+                if (v != Math.rint(v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                    throw new ArithmeticException("element " + i + " = " + v + " is not an int");
+                }
+                out[i] = (int) v;
             }
+            return out;
         }
     }
 
-    /** Reads an {@code .npy} file. */
-    public static NpyArray read(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new DataFormatException("cannot read " + file + ": no such file", e);
-        } catch (AccessDeniedException e) {
-            throw new DataFormatException("cannot read " + file + ": permission denied", e);
-        } catch (IOException e) {
-            throw new DataFormatException("cannot read " + file + ": "
-                    + (Files.isDirectory(file) ? "is a directory" : e.getMessage()), e);
+    /** Reads an {@code .npy} file; every error names the file. */
+    public static Array read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new DataFormatException(file + ": no such file");
         }
-        return decode(bytes, file.toString());
+        long size = Files.size(file);
+        if (size > MAX_ELEMENTS) {
+            throw new DataFormatException(file + ": " + size + " bytes is too large for an .npy map (limit 2 GB)");
+        }
+        return decode(Files.readAllBytes(file), file.toString());
     }
 
     /** Parses the bytes of an {@code .npy} file; {@code name} is used in error messages. */
-    public static NpyArray decode(byte[] b, String name) throws DataFormatException {
+    public static Array decode(byte[] b, String name) throws DataFormatException {
         if (b.length < 10 || !Arrays.equals(Arrays.copyOf(b, 6), MAGIC)) {
             throw bad(name, b.length == 0 ? "empty file" : "not a numpy .npy file (no \\x93NUMPY magic)");
         }
-        int major = b[6] & 0xFF, minor = b[7] & 0xFF;
+        int major = b[6] & 0xFF;
+        int minor = b[7] & 0xFF;
         if (major < 1 || major > 3 || minor != 0) {
             throw bad(name, "unsupported .npy format version " + major + "." + minor + " (supported: 1.0, 2.0, 3.0)");
         }
         ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLen;
-        int headerStart;
-        if (major == 1) {
-            headerLen = bb.getShort(8) & 0xFFFF;
-            headerStart = 10;
-        } else {
-            if (b.length < 12) {
-                throw bad(name, "truncated header");
+        int start = major == 1 ? 10 : 12;
+        if (b.length < start) {
+            throw bad(name, "truncated header");
+        }
+        long headerLen = major == 1 ? bb.getShort(8) & 0xFFFF : bb.getInt(8) & 0xFFFFFFFFL;
+        if (start + headerLen > b.length) {
+            throw bad(name, "truncated header (" + headerLen + " header bytes announced, " + (b.length - start) + " present)");
+        }
+        String header = new String(b, start, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Matcher d = DESCR.matcher(header);
+        Matcher f = FORTRAN.matcher(header);
+        Matcher s = SHAPE.matcher(header);
+        if (!d.find() || !f.find() || !s.find()) {
+            throw bad(name, "bad header " + abbreviate(header.strip()) + ": expected 'descr', 'fortran_order' and 'shape'");
+        }
+        String descr = d.group(1);
+        if (f.group(1).equals("True")) {
+            throw bad(name, "Fortran-order arrays are not supported; save numpy.ascontiguousarray(a) instead");
+        }
+        long[] shape = parseShape(s.group(1), name);
+        char order = descr.isEmpty() ? '?' : descr.charAt(0);
+        String code = "<|=".indexOf(order) >= 0 ? descr.substring(1) : descr;
+        if (order == '>' && !code.endsWith("1")) {
+            throw bad(name, "big-endian arrays ('" + descr + "') are not supported; save a.astype(a.dtype.newbyteorder('<'))");
+        }
+        int elem = elementSize(code);
+        if (elem == 0) {
+            throw bad(name, "unsupported dtype '" + descr + "' (supported: bool, int8/16/32/64, uint8/16/32/64,"
+                    + " float16/32/64)");
+        }
+        long count = 1;
+        for (long dim : shape) {
+            count = Math.multiplyExact(count, Math.max(dim, 0));
+            if (count > MAX_ELEMENTS) {
+                throw bad(name, "shape " + shapeText(shape) + " is too large");
             }
-            headerLen = bb.getInt(8) & 0xFFFFFFFFL;
-            headerStart = 12;
         }
-        if (headerStart + headerLen > b.length) {
-            throw bad(name, "truncated header (" + headerLen + " header bytes announced, " + (b.length - headerStart)
-                    + " present)");
-        }
-        String header = new String(b, headerStart, (int) headerLen,
-                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Header h;
-        try {
-            h = Header.parse(header);
-        } catch (IllegalArgumentException e) {
-            throw bad(name, "bad header " + abbreviate(header.strip()) + ": " + e.getMessage());
-        }
-        int dataStart = (int) (headerStart + headerLen);
-        int size;
-        try {
-            size = NpyArray.checkedSize(h.shape, h.type);
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            throw bad(name, e.getMessage());
-        }
-        long need = (long) size * h.type.size;
+        long dataStart = start + headerLen;
         long have = b.length - dataStart;
-        if (have < need) {
-            throw bad(name, "truncated data: shape " + shapeText(h.shape) + " of " + h.descr + " needs " + need
-                    + " bytes, the file has " + have);
+        long need = count * elem;
+        if (have != need) {
+            throw bad(name, have < need ? "truncated data: shape " + shapeText(shape) + " of " + descr + " needs " + need
+                    + " bytes, the file has " + have : (have - need) + " unexpected bytes after the data of shape "
+                    + shapeText(shape) + " " + descr + " (wrong shape in the header?)");
         }
-        if (have > need) {
-            throw bad(name, (have - need) + " unexpected bytes after the data of shape " + shapeText(h.shape) + " "
-                    + h.descr + " (wrong shape in the header?)");
+        double[] v = new double[(int) count];
+        ByteBuffer data = ByteBuffer.wrap(b, (int) dataStart, (int) need).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = element(data, code);
         }
-        byte[] data = Arrays.copyOfRange(b, dataStart, dataStart + (int) need);
-        if (h.bigEndian && h.type.size > 1) {
-            swapBytes(data, h.type.size);
-        }
-        if (h.fortran && h.shape.length > 1 && size > 1) {
-            data = permute(data, h.shape, h.type.size, true);
-        }
-        return NpyArray.wrap(h.type, h.shape, data);
+        return new Array(shape, descr, code.charAt(0) != 'f', v);
     }
 
-    /** Writes {@code array} to {@code file} as {@code numpy.save} would (atomically). */
-    public static void write(Path file, NpyArray array) throws IOException {
-        write(file, array, WriteOptions.DEFAULT);
+    private static long[] parseShape(String text, String name) throws DataFormatException {
+        String[] parts = text.split(",");
+        long[] out = new long[parts.length];
+        int n = 0;
+        for (String p : parts) {
+            String t = p.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            try {
+                out[n] = Long.parseLong(t.endsWith("L") ? t.substring(0, t.length() - 1) : t);
+            } catch (NumberFormatException e) {
+                throw bad(name, "bad dimension '" + t + "' in 'shape'");
+            }
+            if (out[n++] < 0) {
+                throw bad(name, "negative dimension in 'shape'");
+            }
+        }
+        return Arrays.copyOf(out, n);
     }
 
-    /** Writes {@code array} to {@code file} with the given layout (atomically). */
-    public static void write(Path file, NpyArray array, WriteOptions options) throws IOException {
-        AtomicFiles.writeBytes(file, encode(array, options));
+    private static int elementSize(String code) {
+        switch (code) {
+            case "?": case "b1": case "i1": case "u1": return 1;
+            case "i2": case "u2": case "f2": return 2;
+            case "i4": case "u4": case "f4": return 4;
+            case "i8": case "u8": case "f8": return 8;
+            default: return 0;
+        }
     }
 
-    /** The bytes of an {@code .npy} file holding {@code array}, byte for byte what {@code numpy.save} writes. */
-    public static byte[] encode(NpyArray array, WriteOptions o) {
-        long[] shape = array.shape();
-        StringBuilder dict = new StringBuilder("{'descr': '").append(array.type().descr(o.bigEndian()))
-                .append("', 'fortran_order': ").append(o.fortranOrder() ? "True" : "False")
-                .append(", 'shape': ").append(shapeText(shape)).append(", }");
+    private static double element(ByteBuffer d, String code) {
+        switch (code) {
+            case "?": case "b1": return d.get() != 0 ? 1 : 0;
+            case "i1": return d.get();
+            case "u1": return d.get() & 0xFF;
+            case "i2": return d.getShort();
+            case "u2": return d.getShort() & 0xFFFF;
+            case "i4": return d.getInt();
+            case "u4": return d.getInt() & 0xFFFFFFFFL;
+            case "i8": return d.getLong();
+            case "u8": {
+                long x = d.getLong();
+                return x >= 0 ? x : 18446744073709551616.0 + x;
+            }
+            case "f2": return dev.moa.io.Half.toFloat(d.getShort());
+            case "f4": return d.getFloat();
+            default: return d.getDouble();
+        }
+    }
+
+    /**
+     * The bytes {@code numpy.save} writes for an integer array: {@code dtype} is {@code |u1}, {@code <i4} or
+     * {@code <i8}; format 1.0, C order, header padded so the data starts 64-aligned.
+     */
+    public static byte[] encodeInts(int[] values, String dtype, long... shape) {
+        int elem = elementSize(dtype.substring(1));
+        if (!(dtype.equals("|u1") || dtype.equals("<i4") || dtype.equals("<i8"))) {
+            throw new IllegalArgumentException("encodeInts writes |u1, <i4 or <i8, not " + dtype);
+        }
+        StringBuilder dict = new StringBuilder("{'descr': '").append(dtype).append("', 'fortran_order': False, 'shape': ")
+                .append(shapeText(shape)).append(", }");
         if (shape.length > 0) {
-            // numpy (>= 1.23) leaves room to grow the growth axis in place
-            long growth = shape[o.fortranOrder() ? shape.length - 1 : 0];
-            dict.append(" ".repeat(Math.max(0, 21 - Long.toString(growth).length())));
+            dict.append(" ".repeat(Math.max(0, 21 - Long.toString(shape[0]).length())));   // numpy >= 1.23's growth room
         }
-        int major = o.majorVersion();
-        if (major == 0) {
-            major = paddedHeader(dict.length(), 10) - 10 <= 65535 ? 1 : 2;
-        }
-        byte[] dictBytes = dict.toString().getBytes(major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        int prefix = major == 1 ? 10 : 12;
-        int padded = paddedHeader(dictBytes.length, prefix);
-        int headerLen = padded - prefix;
-        if (major == 1 && headerLen > 65535) {
-            throw new IllegalArgumentException("header of " + headerLen + " bytes does not fit format 1.0; use 2.0");
-        }
-        byte[] data = array.toLittleEndianBytes();
-        if (o.fortranOrder() && shape.length > 1 && array.size() > 1) {
-            data = permute(data, shape, array.type().size, false);
-        }
-        if (o.bigEndian() && array.type().size > 1) {
-            swapBytes(data, array.type().size);
-        }
-        ByteBuffer out = ByteBuffer.allocate(padded + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(MAGIC).put((byte) major).put((byte) 0);
-        if (major == 1) {
-            out.putShort((short) headerLen);
-        } else {
-            out.putInt(headerLen);
-        }
-        out.put(dictBytes);
-        for (int i = prefix + dictBytes.length; i < padded - 1; i++) {
+        int total = 10 + dict.length() + 1;
+        int padded = (total + 63) / 64 * 64;
+        ByteBuffer out = ByteBuffer.allocate(padded + values.length * elem).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) (padded - 10));
+        out.put(dict.toString().getBytes(StandardCharsets.ISO_8859_1));
+        while (out.position() < padded - 1) {
             out.put((byte) ' ');
         }
         out.put((byte) '\n');
-        out.put(data);
+        for (int v : values) {
+            if (elem == 1) {
+                out.put((byte) v);
+            } else if (elem == 4) {
+                out.putInt(v);
+            } else {
+                out.putLong(v);
+            }
+        }
         return out.array();
     }
 
-    /** numpy's {@code _wrap_header}: 1 to 64 bytes of spaces and newline so the data starts 64-aligned. */
-    private static int paddedHeader(int dictLen, int prefix) {
-        int hlen = dictLen + 1;
-        int padlen = 64 - ((prefix + hlen) % 64);
-        return prefix + hlen + padlen;
+    /** Writes {@link #encodeInts} to {@code file}, atomically. */
+    public static void writeInts(Path file, int[] values, String dtype, long... shape) throws IOException {
+        AtomicFiles.writeBytes(file, encodeInts(values, dtype, shape));
     }
 
+    /** numpy's way of printing a shape: {@code (2, 3)}, {@code (5,)}, {@code ()}. */
     static String shapeText(long[] shape) {
         StringBuilder sb = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
@@ -192,248 +222,10 @@ public final class Npy {
     }
 
     private static DataFormatException bad(String name, String why) {
-        return new DataFormatException("cannot read " + name + ": " + why);
+        return new DataFormatException(name + ": " + why);
     }
 
     private static String abbreviate(String s) {
-        return s.length() > 120 ? s.substring(0, 117) + "..." : s;
-    }
-
-    private static void swapBytes(byte[] d, int size) {
-        for (int i = 0; i < d.length; i += size) {
-            for (int a = i, z = i + size - 1; a < z; a++, z--) {
-                byte t = d[a];
-                d[a] = d[z];
-                d[z] = t;
-            }
-        }
-    }
-
-    /**
-     * Converts between Fortran and C order. {@code fromFortran}: the input is column-major and the output
-     * row-major; otherwise the reverse.
-     */
-    private static byte[] permute(byte[] in, long[] shape, int elem, boolean fromFortran) {
-        int rank = shape.length;
-        int n = in.length / elem;
-        long[] cStride = new long[rank];
-        long[] fStride = new long[rank];
-        long s = 1;
-        for (int a = rank - 1; a >= 0; a--) {
-            cStride[a] = s;
-            s *= shape[a];
-        }
-        s = 1;
-        for (int a = 0; a < rank; a++) {
-            fStride[a] = s;
-            s *= shape[a];
-        }
-        byte[] out = new byte[in.length];
-        long[] idx = new long[rank];
-        // walk in C order, tracking the Fortran offset of the same index
-        long f = 0;
-        for (int c = 0; c < n; c++) {
-            int src = fromFortran ? (int) f : c;
-            int dst = fromFortran ? c : (int) f;
-            System.arraycopy(in, src * elem, out, dst * elem, elem);
-            for (int a = rank - 1; a >= 0; a--) {
-                idx[a]++;
-                f += fStride[a];
-                if (idx[a] < shape[a]) {
-                    break;
-                }
-                f -= fStride[a] * shape[a];
-                idx[a] = 0;
-            }
-        }
-        return out;
-    }
-
-    /** The parsed header dict. */
-    private record Header(String descr, NpyType type, boolean bigEndian, boolean fortran, long[] shape) {
-        static Header parse(String text) {
-            Parser p = new Parser(text);
-            Object v = p.value();
-            p.skipSpace();
-            if (!p.atEnd()) {
-                throw new IllegalArgumentException("text after the header dict");
-            }
-            if (!(v instanceof java.util.Map<?, ?> m)) {
-                throw new IllegalArgumentException("not a dict");
-            }
-            for (String k : new String[] {"descr", "fortran_order", "shape"}) {
-                if (!m.containsKey(k)) {
-                    throw new IllegalArgumentException("no '" + k + "' key");
-                }
-            }
-            Object d = m.get("descr");
-            if (d instanceof List<?>) {
-                throw new IllegalArgumentException("structured dtypes (record arrays) are not supported");
-            }
-            if (!(d instanceof String descr)) {
-                throw new IllegalArgumentException("'descr' is not a string");
-            }
-            if (!(m.get("fortran_order") instanceof Boolean fortran)) {
-                throw new IllegalArgumentException("'fortran_order' is not True or False");
-            }
-            if (!(m.get("shape") instanceof List<?> dims)) {
-                throw new IllegalArgumentException("'shape' is not a tuple");
-            }
-            long[] shape = new long[dims.size()];
-            for (int i = 0; i < shape.length; i++) {
-                if (!(dims.get(i) instanceof Long dim) || dim < 0) {
-                    throw new IllegalArgumentException("bad dimension " + dims.get(i) + " in 'shape'");
-                }
-                shape[i] = dim;
-            }
-            String code = descr;
-            boolean big = false;
-            if (!code.isEmpty() && "<>|=".indexOf(code.charAt(0)) >= 0) {
-                big = code.charAt(0) == '>';
-                code = code.substring(1);
-            }
-            NpyType type = null;
-            if (code.equals("?")) {
-                type = NpyType.BOOL;
-            } else if (code.length() >= 2 && Character.isDigit(code.charAt(1))) {
-                try {
-                    type = NpyType.of(code.charAt(0), Integer.parseInt(code.substring(1)));
-                } catch (NumberFormatException e) {
-                    type = null;
-                }
-            }
-            if (type == null) {
-                throw new IllegalArgumentException("unsupported dtype '" + descr + "'" + kindHint(code)
-                        + " (supported: bool, int8/16/32/64, uint8/16/32/64, float16/32/64)");
-            }
-            return new Header(descr, type, big, fortran, shape);
-        }
-
-        private static String kindHint(String code) {
-            if (code.isEmpty()) {
-                return "";
-            }
-            switch (code.charAt(0)) {
-                case 'O': return " (object arrays are pickled Python objects)";
-                case 'c': return " (complex)";
-                case 'U': case 'S': case 'a': return " (strings)";
-                case 'V': return " (raw void records)";
-                case 'M': case 'm': return " (dates/times)";
-                default: return "";
-            }
-        }
-    }
-
-    /** A parser for the Python literals numpy headers use: dicts, tuples/lists, strings, ints, True/False/None. */
-    private static final class Parser {
-        private final String s;
-        private int i;
-
-        Parser(String s) {
-            this.s = s;
-        }
-
-        boolean atEnd() {
-            return i >= s.length();
-        }
-
-        void skipSpace() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
-
-        Object value() {
-            skipSpace();
-            if (atEnd()) {
-                throw new IllegalArgumentException("unexpected end");
-            }
-            char c = s.charAt(i);
-            if (c == '{') {
-                i++;
-                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-                while (true) {
-                    skipSpace();
-                    if (peek('}')) {
-                        i++;
-                        return m;
-                    }
-                    Object k = value();
-                    if (!(k instanceof String key)) {
-                        throw new IllegalArgumentException("dict key is not a string");
-                    }
-                    skipSpace();
-                    expect(':');
-                    m.put(key, value());
-                    skipSpace();
-                    if (peek(',')) {
-                        i++;
-                    } else if (!peek('}')) {
-                        throw new IllegalArgumentException("expected ',' or '}' at " + i);
-                    }
-                }
-            }
-            if (c == '(' || c == '[') {
-                char close = c == '(' ? ')' : ']';
-                i++;
-                List<Object> items = new ArrayList<>();
-                while (true) {
-                    skipSpace();
-                    if (peek(close)) {
-                        i++;
-                        return items;
-                    }
-                    items.add(value());
-                    skipSpace();
-                    if (peek(',')) {
-                        i++;
-                    } else if (!peek(close)) {
-                        throw new IllegalArgumentException("expected ',' or '" + close + "' at " + i);
-                    }
-                }
-            }
-            if (c == '\'' || c == '"') {
-                int end = s.indexOf(c, i + 1);
-                if (end < 0) {
-                    throw new IllegalArgumentException("unterminated string");
-                }
-                String v = s.substring(i + 1, end);
-                i = end + 1;
-                return v;
-            }
-            if (Character.isDigit(c) || c == '-') {
-                int start = i++;
-                while (i < s.length() && Character.isDigit(s.charAt(i))) {
-                    i++;
-                }
-                String digits = s.substring(start, i);
-                if (i < s.length() && (s.charAt(i) == 'L' || s.charAt(i) == 'l')) {
-                    i++; // Python 2 long
-                }
-                try {
-                    return Long.parseLong(digits);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("bad integer " + digits);
-                }
-            }
-            for (String word : new String[] {"True", "False", "None"}) {
-                if (s.startsWith(word, i)) {
-                    i += word.length();
-                    return word.equals("None") ? null : Boolean.valueOf(word.equals("True"));
-                }
-            }
-            throw new IllegalArgumentException("unexpected '" + c + "' at " + i);
-        }
-
-        private boolean peek(char c) {
-            return i < s.length() && s.charAt(i) == c;
-        }
-
-        private void expect(char c) {
-            if (!peek(c)) {
-                throw new IllegalArgumentException("expected '" + c + "' at " + i);
-            }
-            i++;
-        }
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }

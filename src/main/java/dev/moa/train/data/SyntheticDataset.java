@@ -370,7 +370,7 @@ public final class SyntheticDataset {
         info.add("segments", segs);
         info.addProperty("scene", p.scene().name().toLowerCase(Locale.ROOT));
         Files.writeString(dir.resolve(id + ".json"), info.toString() + "\n", StandardCharsets.UTF_8);
-        Files.write(dir.resolve(id + ".npy"), Npy.encode(p.segmap(), Npy.WriteOptions.DEFAULT));
+        Files.write(dir.resolve(id + ".npy"), Npy.encodeInts(p.segmap(), "|u1", p.image().height(), p.image().width()));
     }
 
     /**

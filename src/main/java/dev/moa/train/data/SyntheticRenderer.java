@@ -16,7 +16,8 @@ final class SyntheticRenderer {
             int area, int end) {}
 
     /** A finished picture: pixels, segmentation map (uint8, H x W), caption and subjects in caption order. */
-    record Picture(RgbImage image, NpyArray segmap, String caption, Scene scene, List<Placed> subjects) {}
+    /** {@code segmap}: segment id per pixel (0 = background), H x W row-major. */
+    record Picture(RgbImage image, int[] segmap, String caption, Scene scene, List<Placed> subjects) {}
 
     private static final String[] PREFIXES = {"", "", "a photo of ", "a photo of ", "a picture of "};
 
@@ -115,8 +116,7 @@ final class SyntheticRenderer {
         if (r.chance(0.85)) {
             cap.append(' ').append(scene.phrase);
         }
-        NpyArray segmap = NpyArray.ofInts(NpyType.UINT8, seg, h, w);
-        return new Picture(new RgbImage(w, h, bytes), segmap, cap.toString(), scene, placed);
+        return new Picture(new RgbImage(w, h, bytes), seg, cap.toString(), scene, placed);
     }
 
     /** Paints {@code id} into {@code px} (float RGB, HWC) and marks its pixels {@code label} in {@code seg}. */

@@ -33,7 +33,7 @@ class FfhqWildDatasetTest {
     @BeforeEach
     void makeSet() throws IOException {
         RgbImage img = TestData.picture(W, H, 0x204080, BOXES, new int[] {0xFF0000, 0x00FF00, 0xFFFF00});
-        NpyArray seg = NpyArray.ofInts(NpyType.INT64, TestData.labels(W, H, BOXES, IDS), H, W);
+        byte[] seg = Npy.encodeInts(TestData.labels(W, H, BOXES, IDS), "<i8", H, W);
         // segments listed out of caption order; "policeman" ends mid-word at "police|man" (end 20);
         // the dog's bbox is given with fractions and partly outside the picture
         String json = "{\"caption\": \"" + CAPTION + "\", \"segments\": ["
@@ -50,7 +50,7 @@ class FfhqWildDatasetTest {
         TestData.ffhqEntry(root, "0000300", img, json, seg);
         Files.delete(root.resolve("00003/0000300.json"));
         // 00004: a segmentation map of the wrong size
-        TestData.ffhqEntry(root, "00004", img, json, NpyArray.ofInts(NpyType.UINT8, new int[W * (H - 1)], H - 1, W));
+        TestData.ffhqEntry(root, "00004", img, json, Npy.encodeInts(new int[W * (H - 1)], "|u1", H - 1, W));
         TestData.idList(root, "image_ids.txt", List.of("00001", "00002", "0000300", "00004"));
         TestData.idList(root, "image_ids_train.txt", List.of("00001", "00002"));
         TestData.idList(root, "image_ids_test.txt", List.of("00004", ""));
@@ -140,7 +140,7 @@ class FfhqWildDatasetTest {
     @Test
     void corruptJsonAndBadSegmentsAreReported() throws IOException {
         RgbImage img = TestData.picture(W, H, 0, BOXES, new int[] {1, 2, 3});
-        NpyArray seg = NpyArray.ofInts(NpyType.INT32, TestData.labels(W, H, BOXES, IDS), H, W);
+        byte[] seg = Npy.encodeInts(TestData.labels(W, H, BOXES, IDS), "<i4", H, W);
         TestData.ffhqEntry(root, "00010", img, "{\"caption\": \"a man\", \"segments\": [", seg);
         TestData.ffhqEntry(root, "00011", img, "{\"caption\": \"a man\", \"segments\": [{\"id\": 3, \"end\": 9}]}", seg);
         TestData.ffhqEntry(root, "00012", img, "{\"caption\": \"a man\", \"segments\": [{\"id\": 3}]}", seg);
@@ -177,7 +177,7 @@ class FfhqWildDatasetTest {
     @Test
     void endOffsetsCountCodePointsAsPythonDoes() throws IOException {
         RgbImage img = TestData.picture(W, H, 0, BOXES, new int[] {1, 2, 3});
-        NpyArray seg = NpyArray.ofInts(NpyType.UINT8, TestData.labels(W, H, BOXES, IDS), H, W);
+        byte[] seg = Npy.encodeInts(TestData.labels(W, H, BOXES, IDS), "|u1", H, W);
         // "\uD83D\uDE00 a man": the emoji is one character for Python, two for Java; "man" ends at Python offset 7
         TestData.ffhqEntry(root, "00020", img, "{\"caption\": \"\\ud83d\\ude00 a man\", \"segments\": "
                 + "[{\"id\": 7, \"end\": 7, \"coco_label\": \"person\"}]}", seg);

@@ -34,8 +34,7 @@ class ManifestDatasetTest {
         // mask 1: a grey-level picture (value 1 counts: nonzero), mask 2: an npy label map
         PngWriter.write(dir.resolve("masks/a_man.png"),
                 TestData.picture(W, H, 0, new int[][] {BOXES[0]}, new int[] {0x010101}));
-        Npy.write(dir.resolve("masks/a_man2.npy"), NpyArray.ofInts(NpyType.UINT8,
-                TestData.labels(W, H, new int[][] {BOXES[1]}, new int[] {255}), H, W));
+        Files.write(dir.resolve("masks/a_man2.npy"), Npy.encodeInts(TestData.labels(W, H, new int[][] {BOXES[1]}, new int[] {255}), "|u1", H, W));
         PngWriter.write(dir.resolve("ref.png"), RgbImage.filled(10, 30, 0x00FF00));
     }
 

@@ -15,7 +15,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@link Npy} against files numpy wrote (see {@code npy/make_npy_fixtures.py}) and against corrupt ones. */
 class NpyTest {
@@ -29,126 +29,74 @@ class NpyTest {
         }
     }
 
-    private static String code(NpyType t) {
-        return t.name().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /** The value the fixture script put at flat index i, as numpy would read it back (double). */
-    private static double expected(NpyType t, int i) {
+    /** The value the fixture script put at flat index i, as numpy would read it back. */
+    private static double expected(String type, int i) {
         long v = (long) i * i * 31 - 200;
-        switch (t) {
-            case BOOL: return i % 3 == 0 ? 1 : 0;
-            case INT8: return (byte) v;
-            case UINT8: return v & 0xFF;
-            case INT16: return (short) v;
-            case UINT16: return v & 0xFFFF;
-            case INT32: return (int) v;
-            case UINT32: return v & 0xFFFFFFFFL;
-            case INT64: return v;
-            case UINT64: return v >= 0 ? v : 18446744073709551616.0 + v;
-            case FLOAT16: return (i - 12) * 0.25;
+        switch (type) {
+            case "bool": return i % 3 == 0 ? 1 : 0;
+            case "int8": return (byte) v;
+            case "uint8": return v & 0xFF;
+            case "int16": return (short) v;
+            case "uint16": return v & 0xFFFF;
+            case "int32": return (int) v;
+            case "uint32": return v & 0xFFFFFFFFL;
+            case "int64": return v;
+            case "uint64": return v >= 0 ? v : 18446744073709551616.0 + v;
+            case "float16": return (i - 12) * 0.25;
             default: return v / 8.0;
         }
     }
 
     @ParameterizedTest
-    @EnumSource(NpyType.class)
-    void readsEveryLayoutNumpyWrites(NpyType t) throws IOException {
-        for (String variant : new String[] {"le_c", "le_f", "be_c", "be_f", "v2", "v3"}) {
-            String name = code(t) + "_" + variant + ".npy";
-            NpyArray a = Npy.decode(fixture(name), name);
-            assertEquals(t, a.type(), name);
+    @ValueSource(strings = {"bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float16",
+        "float32", "float64"})
+    void readsNumpysDefaultLayoutInEveryFormatVersion(String type) throws IOException {
+        for (String variant : new String[] {"le_c", "v2", "v3"}) {
+            String name = type + "_" + variant + ".npy";
+            Npy.Array a = Npy.decode(fixture(name), name);
             assertArrayEquals(new long[] {2, 3, 4}, a.shape(), name);
+            assertEquals(!type.startsWith("float"), a.integral(), name);
             for (int i = 0; i < 24; i++) {
-                assertEquals(expected(t, i), a.getDouble(i), 0.0, name + " element " + i);
+                assertEquals(expected(type, i), a.values()[i], 0.0, name + " element " + i);
             }
-            // multi-index access agrees with C order: element (1, 2, 3) is flat index 23
-            assertEquals(expected(t, 23), a.getDouble(1, 2, 3), 0.0, name);
-            assertEquals(expected(t, 6), a.getDouble(0, 1, 2), 0.0, name);
         }
     }
 
     @ParameterizedTest
-    @EnumSource(NpyType.class)
-    void writesWhatNumpyWrites(NpyType t) throws IOException {
-        for (String variant : new String[] {"le_c", "le_f", "be_c", "be_f", "v2", "v3"}) {
-            String name = code(t) + "_" + variant + ".npy";
-            byte[] file = fixture(name);
-            NpyArray a = Npy.decode(file, name);
-            Npy.WriteOptions o = new Npy.WriteOptions(variant.startsWith("v") ? variant.charAt(1) - '0' : 0,
-                    variant.startsWith("be"), variant.endsWith("_f"));
-            assertArrayEquals(file, Npy.encode(a, o), name + " re-encoded differs from numpy's bytes");
-        }
+    @ValueSource(strings = {"int16_be_c.npy", "float32_be_f.npy", "int32_le_f.npy", "uint8_le_f.npy"})
+    void bigEndianAndFortranOrderAreRefusedWithHowToResave(String name) throws IOException {
+        String m = failure(fixture(name));
+        assertTrue(m.contains("big-endian") || m.contains("Fortran"), m);
+        assertTrue(m.contains("save"), "says how to re-save: " + m);
     }
 
     @Test
-    void conversions() throws IOException {
-        NpyArray u8 = Npy.decode(fixture("uint8_le_c.npy"), "u8");
-        int[] ints = u8.toIntArray();
-        for (int i = 0; i < 24; i++) {
-            assertEquals((int) expected(NpyType.UINT8, i), ints[i]);
-        }
-        NpyArray f32 = Npy.decode(fixture("float32_be_f.npy"), "f32");
-        float[] floats = f32.toFloatArray();
-        assertEquals(-25f, floats[0]);
-        assertEquals((float) ((23 * 23 * 31 - 200) / 8.0), floats[23]);
-        NpyArray f64 = Npy.decode(fixture("float64_le_c.npy"), "f64");
-        assertThrows(ArithmeticException.class, f64::toIntArray, "fractions are not ints");
-        NpyArray b = Npy.decode(fixture("bool_le_f.npy"), "b");
-        assertArrayEquals(new long[] {1, 0, 0, 1, 0, 0}, Arrays.copyOf(b.toLongArray(), 6));
-        NpyArray u32 = Npy.decode(fixture("uint32_le_c.npy"), "u32");
-        assertThrows(ArithmeticException.class, u32::toIntArray, "uint32 values above 2^31 do not fit an int");
+    void writesWhatNumpyWritesForIntegerMaps() throws IOException {
+        Npy.Array u8 = Npy.decode(fixture("uint8_le_c.npy"), "u8");
+        assertArrayEquals(fixture("uint8_le_c.npy"), Npy.encodeInts(u8.toIntArray(), "|u1", 2, 3, 4));
+        Npy.Array i32 = Npy.decode(fixture("int32_le_c.npy"), "i32");
+        assertArrayEquals(fixture("int32_le_c.npy"), Npy.encodeInts(i32.toIntArray(), "<i4", 2, 3, 4));
+        Npy.Array back = Npy.decode(Npy.encodeInts(new int[] {-5, 7, 1 << 30}, "<i8", 3), "i8");
+        assertArrayEquals(new int[] {-5, 7, 1 << 30}, back.toIntArray());
+        assertThrows(IllegalArgumentException.class, () -> Npy.encodeInts(new int[] {1}, ">i4", 1));
     }
 
     @Test
-    void scalarVectorEmptyAndExtremes() throws IOException {
-        NpyArray s = Npy.decode(fixture("scalar.npy"), "scalar");
-        assertEquals(0, s.rank());
-        assertEquals(1, s.size());
-        assertEquals(7, s.getLong(0));
-        NpyArray v = Npy.decode(fixture("vector.npy"), "vector");
-        assertArrayEquals(new double[] {1.5, -2, 3}, v.toDoubleArray());
-        NpyArray e = Npy.decode(fixture("empty.npy"), "empty");
+    void conversionsScalarsVectorsEmptyAndExtremes() throws IOException {
+        assertThrows(ArithmeticException.class, () -> Npy.decode(fixture("float64_le_c.npy"), "f64").toIntArray(),
+                "fractions are not ints");
+        assertThrows(ArithmeticException.class, () -> Npy.decode(fixture("uint32_le_c.npy"), "u32").toIntArray(),
+                "uint32 values above 2^31 do not fit an int");
+        Npy.Array s = Npy.decode(fixture("scalar.npy"), "scalar");
+        assertEquals(0, s.shape().length);
+        assertArrayEquals(new double[] {7}, s.values());
+        assertArrayEquals(new double[] {1.5, -2, 3}, Npy.decode(fixture("vector.npy"), "vector").values());
+        Npy.Array e = Npy.decode(fixture("empty.npy"), "empty");
         assertArrayEquals(new long[] {0, 3}, e.shape());
-        assertEquals(0, e.size());
-        NpyArray i64 = Npy.decode(fixture("extremes_int64.npy"), "i64");
-        assertArrayEquals(new long[] {Long.MIN_VALUE, Long.MAX_VALUE, -1, 0}, i64.toLongArray());
-        NpyArray u64 = Npy.decode(fixture("extremes_uint64.npy"), "u64");
-        assertEquals(-1L, u64.getLong(1), "uint64 max keeps its bits");
-        assertEquals(18446744073709551615.0, u64.getDouble(1));
-        assertEquals(9223372036854775808.0, u64.getDouble(2));
-        for (String name : new String[] {"scalar.npy", "vector.npy", "empty.npy", "extremes_int64.npy",
-            "extremes_uint64.npy"}) {
-            byte[] file = fixture(name);
-            assertArrayEquals(file, Npy.encode(Npy.decode(file, name), Npy.WriteOptions.DEFAULT), name);
-        }
-    }
-
-    @Test
-    void roundTripsThroughFilesInEveryLayout(@TempDir Path dir) throws IOException {
-        int[] values = new int[2 * 5 * 3 * 2];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = i * 1000 - 7000;
-        }
-        NpyArray a = NpyArray.ofInts(NpyType.INT32, values, 2, 5, 3, 2);
-        for (int version = 1; version <= 3; version++) {
-            for (boolean big : new boolean[] {false, true}) {
-                for (boolean fortran : new boolean[] {false, true}) {
-                    Path f = dir.resolve("a" + version + big + fortran + ".npy");
-                    Npy.write(f, a, new Npy.WriteOptions(version, big, fortran));
-                    NpyArray b = Npy.read(f);
-                    assertEquals(a, b, f.toString());
-                    assertArrayEquals(values, b.toIntArray());
-                }
-            }
-        }
-        // Fortran order really stores columns first: element (1, 0, 0, 0) is the second one in the file
-        byte[] bytes = Npy.encode(a, new Npy.WriteOptions(1, false, true));
-        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int dataStart = 10 + (bb.getShort(8) & 0xFFFF);
-        assertEquals(values[30], bb.getInt(dataStart + 4));
-        assertThrows(IllegalArgumentException.class, () -> NpyArray.ofInts(NpyType.UINT8, new int[] {256}, 1));
-        assertThrows(IllegalArgumentException.class, () -> NpyArray.ofInts(NpyType.INT8, new int[] {1, 2}, 3));
+        assertEquals(0, e.values().length);
+        Npy.Array u64 = Npy.decode(fixture("extremes_uint64.npy"), "u64");
+        assertEquals(18446744073709551615.0, u64.values()[1]);
+        assertEquals(9223372036854775808.0, u64.values()[2]);
     }
 
     private static byte[] header(String dict, int dataBytes) {
@@ -175,15 +123,16 @@ class NpyTest {
         byte[] v9 = good.clone();
         v9[6] = 9;
         assertTrue(failure(v9).contains("version 9.0"));
-        assertTrue(failure(header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }\n", 16)).contains("object"));
-        assertTrue(failure(header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }\n", 16)).contains("complex"));
+        assertTrue(failure(header("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }\n", 16)).contains("unsupported dtype"));
+        assertTrue(failure(header("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }\n", 16)).contains("unsupported dtype"));
         assertTrue(failure(header("{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }\n", 4))
-                .contains("structured"));
+                .contains("bad header"));
         assertTrue(failure(header("{'descr': '<i4', 'shape': (1,), }\n", 4)).contains("fortran_order"));
-        assertTrue(failure(header("{'descr': '<i4', 'fortran_order': False, 'shape': (1,\n", 4)).contains("bad header"));
         assertTrue(failure(header("{'descr': '<i4', 'fortran_order': False, 'shape': (-1,), }\n", 4)).contains("dimension"));
+        assertTrue(failure(header("{'descr': '<i4', 'fortran_order': False, 'shape': (99999, 99999, 99999), }\n", 4))
+                .contains("too large"));
         // a Python 2 style header with long suffixes is still fine
-        NpyArray py2 = Npy.decode(header("{'descr': '<i2', 'fortran_order': False, 'shape': (2L,), }\n", 4), "py2");
+        Npy.Array py2 = Npy.decode(header("{'descr': '<i2', 'fortran_order': False, 'shape': (2L,), }\n", 4), "py2");
         assertArrayEquals(new long[] {2}, py2.shape());
         // reading from disk names the path
         Path missing = dir.resolve("nope.npy");

@@ -65,12 +65,12 @@ final class TestData {
     }
 
     /** Writes one FFHQ-wild entry: {@code root/<id[:5]>/<id>.jpg|.json|.npy}. The picture is stored as PNG bytes. */
-    static void ffhqEntry(Path root, String id, RgbImage image, String json, NpyArray segmap) throws IOException {
+    static void ffhqEntry(Path root, String id, RgbImage image, String json, byte[] segmap) throws IOException {
         Path dir = root.resolve(id.substring(0, Math.min(5, id.length())));
         Files.createDirectories(dir);
         PngWriter.write(dir.resolve(id + ".jpg"), image); // readers sniff the format, not the name
         Files.writeString(dir.resolve(id + ".json"), json);
-        Npy.write(dir.resolve(id + ".npy"), segmap);
+        Files.write(dir.resolve(id + ".npy"), segmap);
     }
 
     static void idList(Path root, String file, List<String> ids) throws IOException {
