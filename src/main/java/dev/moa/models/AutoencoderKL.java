@@ -217,7 +217,8 @@ public final class AutoencoderKL {
         NDList parts = h.split(2, 1);
         NDArray mean = parts.get(0);
         NDArray logvar = parts.get(1).clip(-30f, 20f);
-        return new LatentDist(mean, logvar.mul(0.5f).exp());
+        // Scalars: a Java-buffer scalar saved for backward may be freed before it runs (see Scalars)
+        return new LatentDist(mean, dev.moa.tensor.Scalars.mul(logvar, 0.5).exp());
     }
 
     /** Decodes in tiles when {@code tiling} says so for this latent size, else in one pass. */

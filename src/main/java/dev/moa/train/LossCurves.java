@@ -41,4 +41,44 @@ public final class LossCurves {
         new Sheet().gap(0).row(a).row(b).row(c)
                 .write(png, Map.of("Description", "MoA training losses from " + csv.getFileName()));
     }
+
+    /**
+     * Draws every loss column of a generic trainer's {@code losses.csv} (the columns between {@code step} and
+     * {@code grad_norm}) in its own panel; columns whose values are all positive and span more than two decades
+     * get a log scale.
+     */
+    public static void writeColumns(Path csv, Path png, String title) throws IOException {
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        int n = lines.size() - 1;
+        if (n < 1) {
+            return;
+        }
+        String[] header = lines.get(0).split(",");
+        int end = java.util.Arrays.asList(header).indexOf("grad_norm");
+        if (end < 0) {
+            end = header.length;
+        }
+        double[] step = new double[n];
+        double[][] cols = new double[end - 1][n];
+        for (int i = 0; i < n; i++) {
+            String[] p = lines.get(i + 1).split(",");
+            step[i] = Double.parseDouble(p[0]);
+            for (int c = 1; c < end; c++) {
+                cols[c - 1][i] = Double.parseDouble(p[c]);
+            }
+        }
+        int smooth = Math.max(1, n / 50);
+        Sheet sheet = new Sheet().gap(0);
+        for (int c = 0; c < cols.length; c++) {
+            double lo = Double.MAX_VALUE, hi = -Double.MAX_VALUE;
+            for (double v : cols[c]) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            boolean log = lo > 0 && hi / lo > 100;
+            sheet.row(new LinePlot().title((c == 0 ? title + ": " : "") + header[c + 1]).xLabel("optimizer step")
+                    .logY(log).smooth(smooth).size(900, c == 0 ? 300 : 220).series(header[c + 1], step, cols[c]).render());
+        }
+        sheet.write(png, Map.of("Description", "training losses from " + csv.getFileName()));
+    }
 }

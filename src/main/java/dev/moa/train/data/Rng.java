@@ -6,7 +6,7 @@ package dev.moa.train.data;
  * index, purpose), which is what makes every example's randomness a pure function of (seed, epoch,
  * index) and lets the loader resume anywhere.
  */
-final class Rng {
+public final class Rng {
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private long state;
 
@@ -15,7 +15,7 @@ final class Rng {
     }
 
     /** A stream for {@code seed} and {@code keys}; different keys give unrelated streams. */
-    static Rng of(long seed, long... keys) {
+    public static Rng of(long seed, long... keys) {
         long h = mix(seed ^ 0x5DEECE66DL);
         for (long k : keys) {
             h = mix(h + GOLDEN + mix(k));
@@ -24,34 +24,34 @@ final class Rng {
     }
 
     /** Stafford's mix13, SplitMix64's finaliser. */
-    static long mix(long z) {
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
     }
 
-    long nextLong() {
+    public long nextLong() {
         state += GOLDEN;
         return mix(state);
     }
 
     /** Uniform in [0, 1), 53 bits. */
-    double nextDouble() {
+    public double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
     /** Uniform in [lo, hi). */
-    double uniform(double lo, double hi) {
+    public double uniform(double lo, double hi) {
         return lo + (hi - lo) * nextDouble();
     }
 
     /** True with probability {@code p}. */
-    boolean chance(double p) {
+    public boolean chance(double p) {
         return nextDouble() < p;
     }
 
     /** Uniform in [0, bound), without modulo bias. */
-    int nextInt(int bound) {
+    public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("bound " + bound);
         }
@@ -64,19 +64,19 @@ final class Rng {
     }
 
     /** Uniform in [lo, hi] (both inclusive). */
-    int between(int lo, int hi) {
+    public int between(int lo, int hi) {
         return lo + nextInt(hi - lo + 1);
     }
 
     /** Standard normal (Box-Muller, one value per call). */
-    double gaussian() {
+    public double gaussian() {
         double u1 = 1.0 - nextDouble();
         double u2 = nextDouble();
         return Math.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2); // StrictMath: same bits on every JVM
     }
 
     /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
-    int[] permutation(int n) {
+    public int[] permutation(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

@@ -157,7 +157,7 @@ final class SyntheticRenderer {
 
     // ---------------------------------------------------------------------------------------- scenes
 
-    private static void background(float[] px, int w, int h, Scene scene, Rng r) {
+    static void background(float[] px, int w, int h, Scene scene, Rng r) {
         switch (scene) {
             case BEACH: {
                 double horizon = h * r.uniform(0.35, 0.55);

@@ -1,0 +1,435 @@
+package dev.moa.toy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import dev.moa.image.ClipImageProcessor;
+import dev.moa.image.RgbImage;
+import dev.moa.io.SafetensorsWriter;
+import dev.moa.io.Weights;
+import dev.moa.models.ClipConfig;
+import dev.moa.models.ClipTextModel;
+import dev.moa.models.ClipVisionModel;
+import dev.moa.nn.Linear;
+import dev.moa.tensor.Grads;
+import dev.moa.tensor.Scalars;
+import dev.moa.text.ClipTokenizer;
+import dev.moa.train.BaseTrainer;
+import dev.moa.train.ParamInit;
+import dev.moa.train.data.SyntheticDataset;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Trains a small CLIP from scratch on the toy world: a {@code CLIPTextModel} with SD's BPE tokenizer (full 49408-token
+ * vocabulary, 77 positions) and a {@code CLIPVisionModelWithProjection} (ViT), with CLIP's symmetric contrastive loss
+ * and a learned temperature (logit_scale initialised at ln(1/0.07), clamped at ln(100)). Each batch mixes scene
+ * pictures and reference-style pictures with their full descriptions ("a red and blue striped disc on a beach", "a
+ * red and blue striped disc"); identical descriptions in a batch share the target probability.
+ *
+ * <p>Writes {@code text_encoder/} (transformers CLIPTextModel), {@code image_encoder/} (CLIPVisionModelWithProjection),
+ * {@code feature_extractor/preprocessor_config.json}, {@code tokenizer/} and {@code clip/} (the whole CLIPModel with
+ * both projections and logit_scale, for zero-shot evaluation).
+ */
+public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
+    public static final double LOGIT_SCALE_INIT = Math.log(1 / 0.07);
+    public static final double LOGIT_SCALE_MAX = Math.log(100);
+
+    /** The step's pictures (CLIP-normalised CHW), token ids and descriptions. */
+    public record Batch(float[] pixels, int[] ids, List<String> texts) {}
+
+    private final ClipConfig textConfig;
+    private final ClipConfig visionConfig;
+    private final Path tokenizerDir;
+    private final ClipTokenizer tokenizer;
+    private final ClipImageProcessor processor;
+    private final ToyWorld world;
+    private final ClipTextModel text;
+    private final ClipVisionModel vision;
+    private final Linear textProjection;
+    private final NDArray logitScale;
+    private final Map<String, int[]> tokenCache = new ConcurrentHashMap<>();
+
+    public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output)
+            throws IOException {
+        super(settings, output, NDManager.newBaseManager());
+        if (textConfig.projectionDim() != visionConfig.projectionDim()) {
+            throw new IllegalArgumentException("text and vision projections must have the same width");
+        }
+        this.textConfig = textConfig;
+        this.visionConfig = visionConfig;
+        this.tokenizerDir = tokenizerDir;
+        this.tokenizer = ClipTokenizer.fromFolder(tokenizerDir);
+        if (tokenizer.vocabSize() != textConfig.vocabSize()) {
+            throw new IllegalArgumentException(tokenizerDir + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens, the text tower " + textConfig.vocabSize());
+        }
+        this.processor = ClipImageProcessor.square(visionConfig.imageSize());
+        this.world = new ToyWorld(settings.seed());
+        Weights w = Weights.random("clip", manager, settings.seed());
+        this.text = new ClipTextModel(textConfig, w.sub("text_model"));
+        this.vision = new ClipVisionModel(visionConfig, w);
+        this.textProjection = new Linear(w, "text_projection", textConfig.hiddenSize(), textConfig.projectionDim(), false);
+        this.logitScale = w.take("logit_scale");
+        Map<String, NDArray> params = new LinkedHashMap<>(w.taken());
+        params.remove("logit_scale");
+        ParamInit.clip(params, textConfig, settings.seed());
+        logitScale.set(new float[] {(float) LOGIT_SCALE_INIT});
+        params.put("logit_scale", logitScale);
+        init(params);
+    }
+
+    /** Text tower: width 128, 4 layers, 4 heads, SD's vocabulary and 77 positions, projection 128. */
+    public static ClipConfig defaultTextConfig() {
+        return new ClipConfig(128, 512, 4, 4, "quick_gelu", 1e-5, 49408, 77, 49407, 224, 32, 128);
+    }
+
+    /** Vision tower: ViT with patch 8 on 64 px (64 patches + class token), width 128, 4 layers, projection 128. */
+    public static ClipConfig defaultVisionConfig() {
+        return new ClipConfig(128, 512, 4, 4, "quick_gelu", 1e-5, 49408, 77, 49407, 64, 8, 128);
+    }
+
+    @Override
+    public String name() {
+        return "clip";
+    }
+
+    @Override
+    public String[] termNames() {
+        return new String[] {"loss", "accuracy", "logit_scale"};
+    }
+
+    @Override
+    protected JsonObject describe() {
+        return ToyConfigs.clipModel(textConfig, visionConfig, LOGIT_SCALE_INIT);
+    }
+
+    public ClipTextModel text() {
+        return text;
+    }
+
+    public ClipVisionModel vision() {
+        return vision;
+    }
+
+    private int[] tokens(String s) {
+        return tokenCache.computeIfAbsent(s, k -> {
+            int[] ids = tokenizer.encodePadded(k);
+            if (ids.length != textConfig.maxPositions()) {
+                throw new IllegalStateException("tokenizer gave " + ids.length + " ids, the text tower takes " + textConfig.maxPositions());
+            }
+            return ids;
+        });
+    }
+
+    @Override
+    protected Batch prepare(long index) {
+        int b = settings.batch();
+        List<RgbImage> images = new ArrayList<>(b);
+        List<String> texts = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            long k = index * b + i;
+            ToyPicture p = i % 2 == 0 ? world.scene(k) : world.reference(world.trainingIdentity(k), k);
+            images.add(p.image());
+            texts.add(p.description());
+        }
+        return batchOf(images, texts);
+    }
+
+    private Batch batchOf(List<RgbImage> images, List<String> texts) {
+        int len = textConfig.maxPositions();
+        int[] ids = new int[texts.size() * len];
+        for (int i = 0; i < texts.size(); i++) {
+            System.arraycopy(tokens(texts.get(i)), 0, ids, i * len, len);
+        }
+        return new Batch(images.isEmpty() ? new float[0] : processor.preprocessBatch(images), ids, texts);
+    }
+
+    /** L2-normalised image embeddings (B, P). */
+    public NDArray imageEmbeds(float[] pixels, int n, NDManager m) {
+        int s = visionConfig.imageSize();
+        NDArray e = vision.imageEmbeds(m.create(pixels, new Shape(n, 3, s, s)));
+        return normalize(e);
+    }
+
+    /** L2-normalised text embeddings (B, P). */
+    public NDArray textEmbeds(int[] ids, int n, NDManager m) {
+        NDArray t = m.create(ids, new Shape(n, textConfig.maxPositions())).toType(DataType.INT64, false);
+        return normalize(textProjection.forward(text.forward(t).pooled()));
+    }
+
+    private static NDArray normalize(NDArray x) {
+        return x.div(x.square().sum(new int[] {1}, true).sqrt().add(1e-8f));
+    }
+
+    @Override
+    protected NDArray[] forward(Batch batch, long index, NDManager m) {
+        int n = batch.texts().size();
+        NDArray img = imageEmbeds(batch.pixels(), n, m);
+        NDArray txt = textEmbeds(batch.ids(), n, m);
+        NDArray scale = logitScale.exp();
+        NDArray logits = img.matMul(txt.transpose()).mul(scale);
+        // targets: identical descriptions share the probability mass (symmetric matrix, rows sum to 1)
+        float[] target = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            int same = 0;
+            for (int j = 0; j < n; j++) {
+                same += batch.texts().get(i).equals(batch.texts().get(j)) ? 1 : 0;
+            }
+            for (int j = 0; j < n; j++) {
+                target[i * n + j] = batch.texts().get(i).equals(batch.texts().get(j)) ? 1f / same : 0f;
+            }
+        }
+        NDArray t = m.create(target, new Shape(n, n));
+        NDArray i2t = logits.logSoftmax(1).mul(t).sum().neg();
+        NDArray t2i = logits.logSoftmax(0).mul(t).sum().neg();
+        NDArray loss = Scalars.mul(i2t.add(t2i), 0.5 / n);
+        // accuracy: the image's best description is its own (or an identical one)
+        long[] best = logits.argMax(1).toLongArray();
+        int right = 0;
+        for (int i = 0; i < n; i++) {
+            right += batch.texts().get(i).equals(batch.texts().get((int) best[i])) ? 1 : 0;
+        }
+        return new NDArray[] {loss, m.create((float) right / n), scale.duplicate()};
+    }
+
+    @Override
+    protected void afterUpdate(long step) {
+        float v = logitScale.getFloat();
+        if (v > LOGIT_SCALE_MAX) {   // open_clip: logit_scale.clamp_(0, ln 100) after the update
+            logitScale.set(new float[] {(float) LOGIT_SCALE_MAX});
+        } else if (v < 0) {
+            logitScale.set(new float[] {0f});
+        }
+    }
+
+    @Override
+    protected void saveModel(Path dir) throws IOException {
+        Map<String, NDArray> textW = new LinkedHashMap<>(), visionW = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : parameters().entrySet()) {
+            if (e.getKey().startsWith("text_model.")) {
+                textW.put(e.getKey(), e.getValue());
+            } else if (e.getKey().startsWith("vision_model.") || e.getKey().startsWith("visual_projection")) {
+                visionW.put(e.getKey(), e.getValue());
+            }
+        }
+        Path te = Files.createDirectories(dir.resolve("text_encoder"));
+        SafetensorsWriter.write(te.resolve("model.safetensors"), textW);
+        ToyConfigs.write(te.resolve("config.json"), ToyConfigs.clipText(textConfig));
+        Path ie = Files.createDirectories(dir.resolve("image_encoder"));
+        SafetensorsWriter.write(ie.resolve("model.safetensors"), visionW);
+        ToyConfigs.write(ie.resolve("config.json"), ToyConfigs.clipVision(visionConfig));
+        Path fe = Files.createDirectories(dir.resolve("feature_extractor"));
+        ToyConfigs.write(fe.resolve("preprocessor_config.json"), ToyConfigs.featureExtractor(visionConfig.imageSize()));
+        Path clip = Files.createDirectories(dir.resolve("clip"));
+        SafetensorsWriter.write(clip.resolve("model.safetensors"), parameters());
+        ToyConfigs.write(clip.resolve("config.json"), describe());
+        Path tok = Files.createDirectories(dir.resolve("tokenizer"));
+        try (var files = Files.list(tokenizerDir)) {
+            for (Path f : files.toList()) {
+                if (Files.isRegularFile(f) && !Files.exists(tok.resolve(f.getFileName().toString()))) {
+                    Files.copy(f, tok.resolve(f.getFileName().toString()));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ evaluation
+
+    /** Embeddings of many texts, computed once per distinct text, in batches. */
+    private Map<String, float[]> embedTexts(java.util.Collection<String> texts) {
+        List<String> all = new ArrayList<>(new LinkedHashSet<>(texts));
+        Map<String, float[]> out = new LinkedHashMap<>();
+        int p = textConfig.projectionDim();
+        for (int start = 0; start < all.size(); start += 256) {
+            List<String> part = all.subList(start, Math.min(all.size(), start + 256));
+            Batch b = batchOf(List.of(), part);
+            try (NDManager m = manager.newSubManager(); Grads.Scope off = Grads.disabled()) {
+                float[] e = textEmbeds(b.ids(), part.size(), m).toFloatArray();
+                for (int i = 0; i < part.size(); i++) {
+                    float[] one = new float[p];
+                    System.arraycopy(e, i * p, one, 0, p);
+                    out.put(part.get(i), one);
+                }
+            }
+        }
+        return out;
+    }
+
+    private List<float[]> embedImages(List<RgbImage> images) {
+        List<float[]> out = new ArrayList<>();
+        int p = visionConfig.projectionDim();
+        for (int start = 0; start < images.size(); start += 256) {
+            List<RgbImage> part = images.subList(start, Math.min(images.size(), start + 256));
+            try (NDManager m = manager.newSubManager(); Grads.Scope off = Grads.disabled()) {
+                float[] e = imageEmbeds(processor.preprocessBatch(part), part.size(), m).toFloatArray();
+                for (int i = 0; i < part.size(); i++) {
+                    float[] one = new float[p];
+                    System.arraycopy(e, i * p, one, 0, p);
+                    out.add(one);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    /** Index of the best-matching candidate description. */
+    private static int best(float[] img, List<String> candidates, Map<String, float[]> emb) {
+        int best = 0;
+        double bestS = -Double.MAX_VALUE;
+        for (int j = 0; j < candidates.size(); j++) {
+            double s = dot(img, emb.get(candidates.get(j)));
+            if (s > bestS) {
+                bestS = s;
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    private static String describe(SyntheticDataset.Shape shape, ToyPattern pattern, String c1, String c2) {
+        return pattern == ToyPattern.PLAIN ? "a plain " + c1 + " " + shape.word()
+                : "a " + c1 + " and " + c2 + " " + pattern.adjective + " " + shape.word();
+    }
+
+    /**
+     * Zero-shot figures on {@code n} held-out identities (never trained on): retrieval accuracy of the right
+     * description among groups of {@code group} held-out descriptions (for reference views and for scene pictures),
+     * and per-attribute accuracy on reference views (candidates = the true description with one attribute changed
+     * through all its values: shape, pattern, first colour name, second colour name).
+     */
+    public JsonObject zeroShot(int n, int group) {
+        List<ToyIdentity> ids = world.heldOutIdentities(n);
+        List<RgbImage> refImages = new ArrayList<>(), sceneImages = new ArrayList<>();
+        List<String> refTexts = new ArrayList<>(), sceneTexts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ToyPicture r = world.reference(ids.get(i), 7_000_000L + i);
+            ToyPicture s = world.scene(ids.get(i), 7_000_000L + i);
+            refImages.add(r.image());
+            refTexts.add(r.description());
+            sceneImages.add(s.image());
+            sceneTexts.add(s.description());
+        }
+        List<float[]> refEmb = embedImages(refImages), sceneEmb = embedImages(sceneImages);
+        List<String> attributeNames = List.of("shape", "pattern", "colour1", "colour2");
+        List<String> every = new ArrayList<>(refTexts);
+        every.addAll(sceneTexts);
+        List<Map<Integer, List<String>>> cands = new ArrayList<>();
+        for (ToyIdentity id : ids) {
+            Map<Integer, List<String>> perAttr = new LinkedHashMap<>();
+            String c1 = id.primary().name(), c2 = id.secondary().name();
+            List<String> a = new ArrayList<>();
+            for (SyntheticDataset.Shape s : ToyWorld.SHAPES) {
+                a.add(describe(s, id.pattern(), c1, c2));
+            }
+            perAttr.put(0, a);
+            a = new ArrayList<>();
+            for (ToyPattern p : ToyPattern.values()) {
+                a.add(describe(id.shape(), p, c1, c2));
+            }
+            perAttr.put(1, a);
+            a = new ArrayList<>();
+            for (String c : ToyColour.NAMES) {
+                a.add(describe(id.shape(), id.pattern(), c, c2));
+            }
+            perAttr.put(2, a);
+            if (id.pattern() != ToyPattern.PLAIN) {
+                a = new ArrayList<>();
+                for (String c : ToyColour.NAMES) {
+                    a.add(describe(id.shape(), id.pattern(), c1, c));
+                }
+                perAttr.put(3, a);
+            }
+            perAttr.values().forEach(every::addAll);
+            cands.add(perAttr);
+        }
+        Map<String, float[]> emb = embedTexts(every);
+        JsonObject o = new JsonObject();
+        o.addProperty("held_out_identities", n);
+        o.addProperty("group", group);
+        o.addProperty("retrieval_reference", retrieval(refEmb, refTexts, group, emb));
+        o.addProperty("retrieval_scene", retrieval(sceneEmb, sceneTexts, group, emb));
+        o.addProperty("chance_retrieval", 1.0 / group);
+        for (int a = 0; a < 4; a++) {
+            int right = 0, total = 0;
+            for (int i = 0; i < n; i++) {
+                List<String> c = cands.get(i).get(a);
+                if (c == null) {
+                    continue;
+                }
+                total++;
+                right += c.get(best(refEmb.get(i), c, emb)).equals(refTexts.get(i)) ? 1 : 0;
+            }
+            o.addProperty("attribute_" + attributeNames.get(a), total == 0 ? Double.NaN : (double) right / total);
+        }
+        o.addProperty("note", "zero-shot on held-out identities (unseen colour-pair x pattern x shape combinations):"
+                + " retrieval = right description among groups of held-out descriptions; attribute = right value among"
+                + " descriptions differing only in that attribute, on reference views");
+        return o;
+    }
+
+    private static double retrieval(List<float[]> images, List<String> texts, int group, Map<String, float[]> emb) {
+        int right = 0, total = 0;
+        for (int start = 0; start + group <= images.size(); start += group) {
+            List<String> cand = texts.subList(start, start + group);
+            for (int i = start; i < start + group; i++) {
+                total++;
+                right += cand.get(best(images.get(i), cand, emb)).equals(texts.get(i)) ? 1 : 0;
+            }
+        }
+        return total == 0 ? Double.NaN : (double) right / total;
+    }
+
+    @Override
+    protected Path sample(Path dir) throws IOException {
+        JsonObject z = zeroShot(128, 16);
+        Files.createDirectories(dir);
+        Path f = dir.resolve("zero_shot.csv");
+        boolean header = !Files.exists(f);
+        StringBuilder sb = new StringBuilder();
+        if (header) {
+            sb.append("step,retrieval_reference,retrieval_scene,shape,pattern,colour1,colour2\n");
+        }
+        sb.append(String.format(Locale.ROOT, "%d,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f%n", step(),
+                z.get("retrieval_reference").getAsDouble(), z.get("retrieval_scene").getAsDouble(),
+                z.get("attribute_shape").getAsDouble(), z.get("attribute_pattern").getAsDouble(),
+                z.get("attribute_colour1").getAsDouble(), z.get("attribute_colour2").getAsDouble()));
+        Files.writeString(f, sb.toString(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        return f;
+    }
+
+    /** Final zero-shot evaluation into {@code clip_eval.json}. */
+    public JsonObject finish(int n) throws IOException {
+        saveModel(output);
+        JsonObject z = zeroShot(n, 32);
+        z.addProperty("step", step());
+        ToyConfigs.write(output.resolve("clip_eval.json"), z);
+        return z;
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        manager.close();
+    }
+}

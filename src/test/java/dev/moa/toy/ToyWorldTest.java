@@ -1,0 +1,127 @@
+package dev.moa.toy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moa.train.data.SyntheticDataset.Shape;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The toy world: pure function of (seed, index), the held-out split, references, captions and ground truth. */
+class ToyWorldTest {
+    final ToyWorld world = new ToyWorld(7);
+
+    @Test
+    void picturesArePureFunctionsOfSeedAndIndex() {
+        ToyPicture a = new ToyWorld(7).scene(12), b = new ToyWorld(7).scene(12), c = new ToyWorld(8).scene(12);
+        assertTrue(a.image().equals(b.image()) || java.util.Arrays.equals(bytes(a), bytes(b)));
+        assertArrayEquals(a.mask(), b.mask());
+        assertEquals(a.description(), b.description());
+        assertFalse(java.util.Arrays.equals(bytes(a), bytes(c)));
+        assertEquals(64, a.image().width());
+    }
+
+    private static byte[] bytes(ToyPicture p) {
+        byte[] out = new byte[64 * 64 * 3];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) p.image().get((i / 3) % 64, i / 192, i % 3);
+        }
+        return out;
+    }
+
+    @Test
+    void heldOutSplitIsOnCombinationsAndEveryValueIsTrained() {
+        int n = 4000, held = 0;
+        Set<String> trainedValues = new HashSet<>();
+        Set<String> combos = new HashSet<>(), heldCombos = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            ToyIdentity id = ToyWorld.randomIdentity(dev.moa.train.data.Rng.of(99, i));
+            String combo = java.util.Arrays.toString(id.combination());
+            combos.add(combo);
+            if (ToyWorld.isHeldOut(id)) {
+                held++;
+                heldCombos.add(combo);
+            }
+        }
+        double share = (double) heldCombos.size() / combos.size();
+        assertTrue(share > 0.10 && share < 0.20, "held-out share of combinations " + share);
+        assertTrue(held > 0.08 * n && held < 0.22 * n, "held-out share of identities " + held / (double) n);
+        for (int i = 0; i < 3000; i++) {
+            ToyIdentity id = world.trainingIdentity(i);
+            assertFalse(ToyWorld.isHeldOut(id));
+            trainedValues.add("shape " + id.shape());
+            trainedValues.add("pattern " + id.pattern());
+            trainedValues.add("hue1 " + id.primary().hueBin());
+            trainedValues.add("hue2 " + id.secondary().hueBin());
+            trainedValues.add("name " + id.primary().name());
+        }
+        for (Shape s : ToyWorld.SHAPES) {
+            assertTrue(trainedValues.contains("shape " + s), s.toString());
+        }
+        for (ToyPattern p : ToyPattern.values()) {
+            assertTrue(trainedValues.contains("pattern " + p), p.toString());
+        }
+        for (int b = 0; b < ToyColour.HUE_BINS; b++) {
+            assertTrue(trainedValues.contains("hue1 " + b) && trainedValues.contains("hue2 " + b), "hue bin " + b);
+        }
+        for (ToyIdentity id : world.heldOutIdentities(50)) {
+            assertTrue(ToyWorld.isHeldOut(id));
+        }
+    }
+
+    @Test
+    void subjectsAreLargeAndReferencesAreSeparateRenderings() {
+        for (int i = 0; i < 40; i++) {
+            ToyPicture p = world.scene(i);
+            assertTrue(p.radius() >= 0.3 * ToyWorld.SIZE, "radius " + p.radius());
+            assertTrue(p.subjectArea() > 400, "area " + p.subjectArea());
+            assertTrue(p.palette().length >= 1);
+            assertTrue(ToyWorld.SCENES.contains(p.scene()));
+            ToyPicture r = world.reference(p.identity(), i);
+            assertTrue(r.isReference());
+            assertNull(r.scene());
+            assertEquals(p.identity(), r.identity());
+            assertTrue(r.cx() != p.cx() && r.angle() != p.angle(), "another view");
+        }
+    }
+
+    @Test
+    void captionsAndDescriptions() {
+        ToyIdentity id = new ToyIdentity(Shape.DISC, ToyPattern.STRIPED, new ToyColour(0.0, 0.9, 0.9),
+                new ToyColour(0.64, 0.8, 0.9));
+        assertEquals("a red and blue striped disc", id.description());
+        ToyPicture p = world.scene(id, dev.moa.train.data.SyntheticDataset.Scene.BEACH, 3);
+        assertEquals("a photo of a disc on a beach", p.caption());
+        assertEquals("a red and blue striped disc on a beach", p.description());
+        assertEquals("a plain red disc", id.withPattern(ToyPattern.PLAIN).description());
+        assertEquals("a red and blue two-tone disc", id.withPattern(ToyPattern.HALVES).description());
+        assertEquals("green", ToyColour.nearestName(0x20A030));
+        assertEquals("yellow", new ToyColour(1 / 6.0, 0.9, 0.95).name());
+    }
+
+    @Test
+    void maskAndBackgroundAreTheGroundTruth() {
+        ToyPicture p = world.scene(5);
+        int outside = 0, differ = 0;
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                if (p.mask()[y * 64 + x] == 0) {
+                    outside++;
+                    int d = 0;
+                    for (int c = 0; c < 3; c++) {
+                        d = Math.max(d, Math.abs(p.image().get(x, y, c) - p.background().get(x, y, c)));
+                    }
+                    if (d > 40) {
+                        differ++;
+                    }
+                }
+            }
+        }
+        // outside the mask the picture is the background (up to sensor noise and anti-aliased edges)
+        assertTrue(differ < 0.05 * outside, differ + " of " + outside);
+    }
+}
