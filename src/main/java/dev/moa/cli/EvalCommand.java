@@ -1,0 +1,170 @@
+package dev.moa.cli;
+
+import com.google.gson.JsonObject;
+import dev.moa.eval.EmbeddingProbe;
+import dev.moa.eval.EvalCase;
+import dev.moa.eval.Evaluation;
+import dev.moa.eval.Figure;
+import dev.moa.eval.ToyCases;
+import dev.moa.eval.ToyProbe;
+import dev.moa.io.AtomicFiles;
+import dev.moa.pipeline.DiffusionPipeline;
+import dev.moa.pipeline.GenerationOptions;
+import dev.moa.pipeline.ProgressListener;
+import dev.moa.pipeline.StableDiffusion;
+import dev.moa.toy.ToyWorld;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code moa eval}: MoA against the prior on evaluation cases, measured against the toy world's ground truth. */
+@Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Evaluate personalized generation on a case list (JSONL): prior and MoA images at every seed,",
+                "measured against ground truth (colour keying, a probe for class and pattern, background change), with",
+                "95 % intervals over identities. Writes figures.json, summary.md and one sheet per case.",
+                "--make-toy-cases DIR writes held-out toy-world cases (reference photos + cases.jsonl) and exits."})
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    ModelOptions model;
+    @Option(names = "--moa", paramLabel = "DIR", description = "MoA checkpoint folder")
+    Path moaDir;
+    @Option(names = "--image-encoder", paramLabel = "DIR", description = "image encoder (default: the model's image_encoder/)")
+    Path imageEncoder;
+    @Option(names = "--cases", paramLabel = "FILE", description = "cases JSONL (see --make-toy-cases)")
+    Path cases;
+    @Option(names = "--output", paramLabel = "DIR", description = "where figures.json, summary.md and sheets/ go")
+    Path output;
+    @Option(names = "--steps", defaultValue = "25", description = "sampling steps (default ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--guidance", defaultValue = "5", description = "guidance scale (default ${DEFAULT-VALUE})")
+    double guidance;
+    @Option(names = "--scheduler", defaultValue = "ddim", description = "scheduler (default ${DEFAULT-VALUE})")
+    String scheduler;
+    @Option(names = "--limit", description = "evaluate only the first N cases")
+    Integer limit;
+    @Option(names = "--no-sheets", description = "skip the per-case sheets")
+    boolean noSheets;
+    @Option(names = "--gates", description = "also measure gate 1 (identity in the image embeddings) and report every gate")
+    boolean gates;
+    @Option(names = "--probe-pictures", defaultValue = "2400", description = "rendered pictures the probe trains on (default ${DEFAULT-VALUE})")
+    int probePictures;
+    @Option(names = "--world-seed", defaultValue = "0", description = "toy world seed (default ${DEFAULT-VALUE})")
+    long worldSeed;
+    @Option(names = "--make-toy-cases", paramLabel = "DIR", description = "write toy-world cases into DIR and exit")
+    Path makeCases;
+    @Option(names = "--identities", defaultValue = "20", description = "held-out identities for --make-toy-cases (default ${DEFAULT-VALUE})")
+    int identities;
+    @Option(names = "--seeds", defaultValue = "4", description = "seeds per case for --make-toy-cases (default ${DEFAULT-VALUE})")
+    int seeds;
+    @Mixin
+    ThreadsOption threads;
+    @Option(names = {"-q", "--quiet"}, description = "no progress output")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream log = quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.err;
+        threads.apply();
+        ToyWorld world = new ToyWorld(worldSeed);
+        if (makeCases != null) {
+            if (identities < 1 || seeds < 1) {
+                throw new ParameterException(spec.commandLine(), "--identities and --seeds must be >= 1");
+            }
+            System.out.println(ToyCases.write(makeCases, world, identities, seeds, 100_000));
+            return 0;
+        }
+        if (cases == null || output == null || moaDir == null) {
+            throw new ParameterException(spec.commandLine(), "--cases, --output and --moa are needed (or --make-toy-cases DIR)");
+        }
+        List<EvalCase> all = EvalCase.read(cases);
+        if (limit != null) {
+            all = all.subList(0, Math.max(0, Math.min(limit, all.size())));
+        }
+        GenerationOptions base;
+        try {
+            base = GenerationOptions.of("").withSteps(steps).withGuidance(guidance).withScheduler(scheduler);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Files.createDirectories(output);
+        log.println("training the probe on " + probePictures + " rendered pictures");
+        ToyProbe probe = ToyProbe.train(world, probePictures);
+        log.printf(Locale.ROOT, "probe on held-out renders: class %.3f, pattern %.3f%n", probe.heldOutShapeAccuracy(),
+                probe.heldOutPatternAccuracy());
+        try (StableDiffusion sd = model.load(log);
+                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, DiffusionPipeline.imageEncoderFor(sd, moaDir,
+                        imageEncoder))) {
+            ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
+            Evaluation.Report r = new Evaluation(p, probe, base).run(all, cases.toAbsolutePath().getParent(),
+                    noSheets ? null : output.resolve("sheets"), progress);
+            EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 400, 200) : null;
+            JsonObject about = new JsonObject();
+            about.addProperty("model", model.path().toString());
+            about.addProperty("moa", moaDir.toString());
+            about.addProperty("cases", cases.toString());
+            about.addProperty("steps", steps);
+            about.addProperty("guidance", guidance);
+            about.addProperty("scheduler", scheduler);
+            about.addProperty("probe_class_accuracy", probe.heldOutShapeAccuracy());
+            about.addProperty("probe_pattern_accuracy", probe.heldOutPatternAccuracy());
+            if (ep != null) {
+                about.addProperty("gate1_r2_primary", ep.r2Primary());
+                about.addProperty("gate1_r2_secondary", ep.r2Secondary());
+                about.addProperty("gate1_pattern_accuracy", ep.patternAccuracy());
+            }
+            Evaluation.writeJson(output.resolve("figures.json"), r, about);
+            String summary = summary(r, ep, probe);
+            AtomicFiles.writeString(output.resolve("summary.md"), summary);
+            System.out.print(summary);
+        }
+        return 0;
+    }
+
+    private String summary(Evaluation.Report r, EmbeddingProbe ep, ToyProbe probe) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| figure | mean | 95 % interval | images | identities |\n| --- | --- | --- | --- | --- |\n");
+        for (Figure f : r.figures().values()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f - %.3f | %d | %d |%n", f.name(), f.mean(), f.low(),
+                    f.high(), f.images(), f.identities()));
+        }
+        sb.append(String.format(Locale.ROOT, "%nprobe (class / pattern reader) on held-out renders: class %.3f, pattern %.3f%n",
+                probe.heldOutShapeAccuracy(), probe.heldOutPatternAccuracy()));
+        if (ep != null) {
+            List<String> lines = new ArrayList<>();
+            lines.add(gate("1. identity in the image embeddings: R^2 primary", ep.r2Primary(), ">= 0.9", ep.r2Primary() >= 0.9));
+            lines.add(gate("1. identity in the image embeddings: R^2 second colour", ep.r2Secondary(), ">= 0.9",
+                    ep.r2Secondary() >= 0.9));
+            lines.add(gate("1. identity in the image embeddings: pattern accuracy", ep.patternAccuracy(), ">= 0.9",
+                    ep.patternAccuracy() >= 0.9));
+            double cls = r.get("class correct, prior").mean();
+            double scene = r.get("scene right, prior").mean();
+            lines.add(gate("2. prior draws the class", cls, ">= 0.8", cls >= 0.8));
+            lines.add(gate("2. prior draws the scene", scene, ">= 0.9", scene >= 0.9));
+            double cm = r.get("colour error, MoA").mean();
+            double cp = r.get("colour error, prior").mean();
+            lines.add(gate("3. MoA colour error / prior's", cm / cp, "<= 0.5", cm <= 0.5 * cp));
+            double bg = r.get("background change").mean();
+            lines.add(gate("3. background change outside the subjects", bg, "<= 0.05", bg <= 0.05));
+            sb.append("\n| gate | value | goal | |\n| --- | --- | --- | --- |\n");
+            lines.forEach(sb::append);
+        }
+        return sb.toString();
+    }
+
+    private static String gate(String name, double v, String goal, boolean pass) {
+        return String.format(Locale.ROOT, "| %s | %.3f | %s | %s |%n", name, v, goal, pass ? "pass" : "FAIL");
+    }
+}

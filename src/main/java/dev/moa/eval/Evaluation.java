@@ -1,0 +1,199 @@
+package dev.moa.eval;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.moa.image.Heatmap;
+import dev.moa.image.Images;
+import dev.moa.image.Pictures;
+import dev.moa.image.RgbImage;
+import dev.moa.image.Sheet;
+import dev.moa.io.AtomicFiles;
+import dev.moa.moa.Subject;
+import dev.moa.moa.SubjectSpec;
+import dev.moa.pipeline.Conditioning;
+import dev.moa.pipeline.DiffusionPipeline;
+import dev.moa.pipeline.GenerationOptions;
+import dev.moa.pipeline.GenerationResult;
+import dev.moa.pipeline.ProgressListener;
+import dev.moa.toy.ToyPattern;
+import dev.moa.train.data.SyntheticDataset.Scene;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs evaluation cases through the one generation pipeline (prior and MoA at every seed) and measures the
+ * images against the toy world's ground truth: colour error and class/pattern of the keyed subject region, the
+ * scene, the background change between prior and MoA outside both subject regions, and the image encoder's
+ * reference-image cosine. Every figure comes with its 95 % interval over identities.
+ */
+public final class Evaluation {
+    private final DiffusionPipeline pipeline;
+    private final ToyProbe probe;
+    private final GenerationOptions base;
+
+    /** @param base sampling settings (steps, guidance, scheduler, size); prompt and seed come from the cases */
+    public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base) {
+        this.pipeline = pipeline;
+        this.probe = probe;
+        this.base = base;
+    }
+
+    /** What was measured: figures by name, the rows behind them. */
+    public record Report(Map<String, Figure> figures, JsonArray rows) {
+        public Figure get(String name) {
+            return figures.get(name);
+        }
+    }
+
+    /** Names of the figures, in report order. */
+    public static final List<String> FIGURES = List.of("colour error, MoA", "colour error, prior", "class correct, MoA",
+            "class correct, prior", "pattern correct, MoA", "scene right, MoA", "scene right, prior",
+            "background change", "subject found, MoA", "subject found, prior", "image cosine to reference, MoA",
+            "image cosine to reference, prior");
+
+    /**
+     * Generates and measures every case; writes one sheet per case into {@code sheets} (null: none).
+     *
+     * @param casesDir relative reference paths resolve against it
+     */
+    public Report run(List<EvalCase> cases, Path casesDir, Path sheets, ProgressListener progress) throws IOException {
+        Map<String, Figure.Builder> f = new LinkedHashMap<>();
+        FIGURES.forEach(n -> f.put(n, new Figure.Builder(n)));
+        JsonArray rows = new JsonArray();
+        int total = cases.stream().mapToInt(c -> c.seeds().size()).sum();
+        int done = 0;
+        if (sheets != null) {
+            Files.createDirectories(sheets);
+        }
+        for (EvalCase c : cases) {
+            Scene scene = Scene.valueOf(c.scene().toUpperCase(Locale.ROOT));
+            SceneModel sceneModel = probe.scene(scene);
+            if (sceneModel == null) {
+                throw new IllegalArgumentException("case " + c.id() + ": scene '" + c.scene() + "' is not a toy-world scene");
+            }
+            List<SubjectSpec> specs = new ArrayList<>();
+            for (EvalCase.Subject s : c.subjects()) {
+                specs.add(new SubjectSpec(s.word(), casesDir.resolve(s.image())));
+            }
+            EvalCase.Subject truth = c.subjects().get(0);
+            RgbImage reference = Images.read(casesDir.resolve(truth.image()));
+            List<Subject> subjects = pipeline.subjects(specs);
+            float[] refEmbedding = subjects.get(0).embedding().toFloatArray();
+            Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "subject regions: prior | MoA");
+            for (long seed : c.seeds()) {
+                GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
+                DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o, Conditioning.moa(subjects));
+                RgbImage prior = pc.prior().image(0);
+                RgbImage moa = pc.personalized().image(0);
+                SubjectRegion rp = SubjectRegion.find(prior, sceneModel);
+                SubjectRegion rm = SubjectRegion.find(moa, sceneModel);
+                boolean two = truth.secondary() != null;
+                int sec = two ? truth.secondaryRgb() : truth.primaryRgb();
+                double ceMoa = rm.colourError(truth.primaryRgb(), sec, two);
+                double cePrior = rp.colourError(truth.primaryRgb(), sec, two);
+                ToyProbe.Reading readMoa = probe.read(rm);
+                ToyProbe.Reading readPrior = probe.read(rp);
+                double bg = SubjectRegion.backgroundChange(prior, moa, SubjectRegion.union(rp.mask(), rm.mask()));
+                double cosMoa = cosine(refEmbedding, embed(moa));
+                double cosPrior = cosine(refEmbedding, embed(prior));
+                String who = c.identity();
+                f.get("colour error, MoA").add(who, ceMoa);
+                f.get("colour error, prior").add(who, cePrior);
+                f.get("class correct, MoA").add(who, readMoa == null ? 0 : readMoa.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
+                f.get("class correct, prior").add(who, readPrior == null ? 0 : readPrior.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
+                f.get("pattern correct, MoA").add(who, readMoa == null ? 0 : readMoa.pattern().name().equalsIgnoreCase(truth.pattern()) ? 1 : 0);
+                f.get("scene right, MoA").add(who, probe.sceneOf(moa, rm.mask()) == scene ? 1 : 0);
+                f.get("scene right, prior").add(who, probe.sceneOf(prior, rp.mask()) == scene ? 1 : 0);
+                f.get("background change").add(who, bg);
+                f.get("subject found, MoA").add(who, rm.found() ? 1 : 0);
+                f.get("subject found, prior").add(who, rp.found() ? 1 : 0);
+                f.get("image cosine to reference, MoA").add(who, cosMoa);
+                f.get("image cosine to reference, prior").add(who, cosPrior);
+                JsonObject row = new JsonObject();
+                row.addProperty("case", c.id());
+                row.addProperty("identity", who);
+                row.addProperty("seed", seed);
+                row.addProperty("colour_error_moa", ceMoa);
+                row.addProperty("colour_error_prior", cePrior);
+                row.addProperty("class_moa", readMoa == null ? null : readMoa.shape().name().toLowerCase(Locale.ROOT));
+                row.addProperty("class_prior", readPrior == null ? null : readPrior.shape().name().toLowerCase(Locale.ROOT));
+                row.addProperty("pattern_moa", readMoa == null ? null : readMoa.pattern().name().toLowerCase(Locale.ROOT));
+                row.addProperty("background_change", bg);
+                row.addProperty("cosine_moa", cosMoa);
+                row.addProperty("cosine_prior", cosPrior);
+                rows.add(row);
+                if (sheets != null) {
+                    sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),
+                            Pictures.forDisplay(moa, 128), Pictures.sideBySide(List.of(regionPicture(prior, rp),
+                                    regionPicture(moa, rm)), Pictures.forDisplay(moa, 128).height())));
+                }
+                progress.onProgress(++done, total, "evaluating");
+            }
+            subjects.forEach(Subject::close);
+            if (sheets != null) {
+                sheet.write(sheets.resolve(c.id() + ".png"), Map.of("Description", "evaluation case " + c.id() + ": "
+                        + c.prompt()));
+            }
+        }
+        Map<String, Figure> figures = new LinkedHashMap<>();
+        f.forEach((k, b) -> figures.put(k, b.build()));
+        return new Report(figures, rows);
+    }
+
+    private float[] embed(RgbImage img) {
+        try (Subject s = pipeline.subject(null, img, null)) {
+            return s.embedding().toFloatArray();
+        }
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ab += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
+        }
+        return ab / Math.sqrt(aa * bb + 1e-30);
+    }
+
+    /** The image with its keyed subject region tinted. */
+    static RgbImage regionPicture(RgbImage img, SubjectRegion r) {
+        float[] m = new float[r.mask().length];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = r.mask()[i] ? 1 : 0;
+        }
+        return Heatmap.overlay(img, m, img.height(), img.width(), 0.45f, Heatmap.Upsample.NEAREST);
+    }
+
+    /** figures.json: the figures with intervals and sample sizes, and every row. */
+    public static void writeJson(Path file, Report r, JsonObject about) throws IOException {
+        JsonObject o = new JsonObject();
+        o.add("about", about);
+        JsonObject figs = new JsonObject();
+        for (Figure fig : r.figures().values()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("mean", fig.mean());
+            j.addProperty("ci95_low", fig.low());
+            j.addProperty("ci95_high", fig.high());
+            j.addProperty("images", fig.images());
+            j.addProperty("identities", fig.identities());
+            figs.add(fig.name(), j);
+        }
+        o.add("figures", figs);
+        o.add("rows", r.rows());
+        AtomicFiles.writeString(file, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+                .toJson(o) + "\n");
+    }
+
+    /** Whether a toy-world pattern has two visible colours. */
+    static boolean twoColours(ToyPattern p) {
+        return p != ToyPattern.PLAIN;
+    }
+}

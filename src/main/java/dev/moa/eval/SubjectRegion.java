@@ -1,0 +1,207 @@
+package dev.moa.eval;
+
+import dev.moa.image.RgbImage;
+import dev.moa.toy.ToyColour;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The subject of a toy-world picture found by colour keying: pixels far from every scene colour, the largest
+ * 4-connected blob of them with its holes filled. Then its two dominant colours (2-means in CIELAB) and which
+ * pixel belongs to which.
+ *
+ * @param mask row-major, true inside the subject
+ * @param area pixels in the mask (0: nothing found)
+ * @param colours Lab centres of the two clusters, larger first (one entry when the region has one colour)
+ * @param fractions share of the region of each colour
+ * @param minority row-major, true where a region pixel belongs to the smaller cluster
+ */
+public record SubjectRegion(int width, int height, boolean[] mask, int area, double[][] colours, double[] fractions,
+        boolean[] minority) {
+
+    /** Distance (CIE76) above which a pixel is not scene. */
+    public static final double KEY_THRESHOLD = 18;
+    /** Smallest region that counts as a subject: 1 % of the picture. */
+    public static final double MIN_AREA_FRACTION = 0.01;
+
+    public boolean found() {
+        return area >= MIN_AREA_FRACTION * width * height;
+    }
+
+    /** Keys {@code img} against {@code scene}. */
+    public static SubjectRegion find(RgbImage img, SceneModel scene) {
+        int w = img.width(), h = img.height();
+        boolean[] far = new boolean[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                far[y * w + x] = scene.distance(img.rgb(x, y)) > KEY_THRESHOLD;
+            }
+        }
+        boolean[] mask = fillHoles(largestComponent(far, w, h), w, h);
+        return describe(img, mask);
+    }
+
+    /** The region given by {@code mask} with its colours (for ground-truth masks and tests). */
+    public static SubjectRegion describe(RgbImage img, boolean[] mask) {
+        int w = img.width(), h = img.height();
+        List<double[]> px = new ArrayList<>();
+        List<Integer> where = new ArrayList<>();
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i]) {
+                px.add(ToyColour.lab(img.rgb(i % w, i / w)));
+                where.add(i);
+            }
+        }
+        boolean[] minority = new boolean[w * h];
+        if (px.isEmpty()) {
+            return new SubjectRegion(w, h, mask, 0, new double[0][], new double[0], minority);
+        }
+        double[][] c = Colours.kMeans(px, 2, 15);
+        int[] count = new int[c.length];
+        int[] label = new int[px.size()];
+        for (int i = 0; i < px.size(); i++) {
+            label[i] = c.length > 1 && Colours.dist(px.get(i), c[1]) < Colours.dist(px.get(i), c[0]) ? 1 : 0;
+            count[label[i]]++;
+        }
+        int big = c.length > 1 && count[1] > count[0] ? 1 : 0;
+        double[][] colours;
+        double[] fractions;
+        if (c.length == 1 || count[1 - big] == 0) {
+            colours = new double[][] {c[big]};
+            fractions = new double[] {1};
+        } else {
+            colours = new double[][] {c[big], c[1 - big]};
+            fractions = new double[] {count[big] / (double) px.size(), count[1 - big] / (double) px.size()};
+            for (int i = 0; i < px.size(); i++) {
+                minority[where.get(i)] = label[i] != big;
+            }
+        }
+        return new SubjectRegion(w, h, mask, px.size(), colours, fractions, minority);
+    }
+
+    /** Mean Lab colour of the whole region. */
+    public double[] meanColour() {
+        double[] m = new double[3];
+        for (int k = 0; k < colours.length; k++) {
+            for (int d = 0; d < 3; d++) {
+                m[d] += colours[k][d] * fractions[k];
+            }
+        }
+        return m;
+    }
+
+    /**
+     * CIE76 colour error against an identity's colours: for a one-colour identity the region's mean colour against
+     * it; for two colours the better of the two pairings, averaged over both colours. NaN when nothing was found.
+     */
+    public double colourError(int primaryRgb, int secondaryRgb, boolean twoColours) {
+        if (!found()) {
+            return Double.NaN;
+        }
+        double[] p = ToyColour.lab(primaryRgb);
+        if (!twoColours) {
+            return Colours.dist(meanColour(), p);
+        }
+        double[] s = ToyColour.lab(secondaryRgb);
+        double[] a = colours[0];
+        double[] b = colours.length > 1 ? colours[1] : colours[0];
+        double straight = (Colours.dist(a, p) + Colours.dist(b, s)) / 2;
+        double crossed = (Colours.dist(a, s) + Colours.dist(b, p)) / 2;
+        return Math.min(straight, crossed);
+    }
+
+    /** Union of two masks. */
+    public static boolean[] union(boolean[] a, boolean[] b) {
+        boolean[] u = new boolean[a.length];
+        for (int i = 0; i < u.length; i++) {
+            u[i] = a[i] || b[i];
+        }
+        return u;
+    }
+
+    /** Mean absolute pixel difference (values in [0, 1], over R, G and B) outside {@code exclude}; NaN if none is. */
+    public static double backgroundChange(RgbImage a, RgbImage b, boolean[] exclude) {
+        if (a.width() != b.width() || a.height() != b.height()) {
+            throw new IllegalArgumentException("images of different sizes: " + a.width() + "x" + a.height() + " and "
+                    + b.width() + "x" + b.height());
+        }
+        double sum = 0;
+        long n = 0;
+        byte[] da = a.data(), db = b.data();
+        for (int i = 0; i < a.width() * a.height(); i++) {
+            if (exclude != null && exclude[i]) {
+                continue;
+            }
+            for (int c = 0; c < 3; c++) {
+                sum += Math.abs((da[i * 3 + c] & 0xFF) - (db[i * 3 + c] & 0xFF));
+            }
+            n += 3;
+        }
+        return n == 0 ? Double.NaN : sum / n / 255.0;
+    }
+
+    static boolean[] largestComponent(boolean[] on, int w, int h) {
+        int[] comp = new int[on.length];
+        int best = 0, bestSize = 0, next = 0;
+        ArrayDeque<Integer> q = new ArrayDeque<>();
+        for (int s = 0; s < on.length; s++) {
+            if (!on[s] || comp[s] != 0) {
+                continue;
+            }
+            int id = ++next, size = 0;
+            comp[s] = id;
+            q.add(s);
+            while (!q.isEmpty()) {
+                int p = q.poll();
+                size++;
+                int x = p % w, y = p / w;
+                int[] nb = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1};
+                for (int n : nb) {
+                    if (n >= 0 && on[n] && comp[n] == 0) {
+                        comp[n] = id;
+                        q.add(n);
+                    }
+                }
+            }
+            if (size > bestSize) {
+                bestSize = size;
+                best = id;
+            }
+        }
+        boolean[] out = new boolean[on.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = best != 0 && comp[i] == best;
+        }
+        return out;
+    }
+
+    /** Pixels not reachable from the border through non-mask pixels become mask. */
+    static boolean[] fillHoles(boolean[] mask, int w, int h) {
+        boolean[] outside = new boolean[mask.length];
+        ArrayDeque<Integer> q = new ArrayDeque<>();
+        for (int i = 0; i < mask.length; i++) {
+            int x = i % w, y = i / w;
+            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && !mask[i]) {
+                outside[i] = true;
+                q.add(i);
+            }
+        }
+        while (!q.isEmpty()) {
+            int p = q.poll();
+            int x = p % w, y = p / w;
+            int[] nb = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1};
+            for (int n : nb) {
+                if (n >= 0 && !mask[n] && !outside[n]) {
+                    outside[n] = true;
+                    q.add(n);
+                }
+            }
+        }
+        boolean[] out = new boolean[mask.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = !outside[i];
+        }
+        return out;
+    }
+}

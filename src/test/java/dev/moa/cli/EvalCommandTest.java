@@ -1,0 +1,53 @@
+package dev.moa.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import dev.moa.io.Json;
+import dev.moa.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code moa eval} end to end on the tiny models (random weights: the figures are meaningless, the machinery is not). */
+class EvalCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void makesToyCasesAndEvaluatesThem() throws Exception {
+        Path casesDir = dir.resolve("cases");
+        CliRunner.Result made = CliRunner.run("eval", "--make-toy-cases", casesDir.toString(), "--identities", "1",
+                "--seeds", "2");
+        assertEquals(0, made.code(), made.toString());
+        assertEquals(5, Files.readAllLines(casesDir.resolve("cases.jsonl")).size(), "one identity x five scenes");
+        assertTrue(Files.exists(casesDir.resolve("refs/h000.png")));
+        Path out = dir.resolve("out");
+        CliRunner.Result r = CliRunner.run("eval", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString(), "--cases", casesDir.resolve("cases.jsonl").toString(),
+                "--output", out.toString(), "--limit", "1", "--steps", "2", "--probe-pictures", "200", "-q");
+        assertEquals(0, r.code(), r.toString());
+        JsonObject figures = Json.read(out.resolve("figures.json")).getAsJsonObject("figures");
+        assertEquals(2, figures.getAsJsonObject("subject found, MoA").get("images").getAsInt(), "two seeds");
+        assertEquals(1, figures.getAsJsonObject("subject found, MoA").get("identities").getAsInt());
+        assertTrue(Files.readString(out.resolve("summary.md")).contains("| colour error, MoA |"));
+        assertTrue(r.out().contains("| background change |"), r.out());
+        assertTrue(Files.exists(out.resolve("sheets/h000-beach.png")));
+    }
+
+    @Test
+    void badInputGivesClearErrors() throws Exception {
+        CliRunner.Result r = CliRunner.run("eval", "--cases", "x.jsonl");
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("--moa are needed"), r.err());
+        Path bad = dir.resolve("bad.jsonl");
+        Files.writeString(bad, "{\"id\": \"a\", \"prompt\": \"p\", \"scene\": \"beach\", \"subjects\": [], \"seeds\": [1]}\n");
+        r = CliRunner.run("eval", "--cases", bad.toString(), "--output", dir.resolve("o").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString());
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("bad.jsonl:1") && r.err().contains("subjects"), r.err());
+    }
+}

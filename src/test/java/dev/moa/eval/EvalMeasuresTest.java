@@ -1,0 +1,128 @@
+package dev.moa.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moa.image.RgbImage;
+import dev.moa.toy.ToyColour;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Each evaluation figure on constructed images whose answers are known. */
+class EvalMeasuresTest {
+    static final int GREY = 0x808080;
+    static final SceneModel GREY_SCENE = new SceneModel("grey", new double[][] {ToyColour.lab(GREY)});
+
+    /** A grey picture with a filled square [x0, x1) x [y0, y1) whose left half is {@code a}, right half {@code b}. */
+    static RgbImage square(int size, int x0, int y0, int x1, int y1, int a, int b) {
+        byte[] d = new byte[size * size * 3];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int c = x >= x0 && x < x1 && y >= y0 && y < y1 ? (x < (x0 + x1) / 2 ? a : b) : GREY;
+                d[(y * size + x) * 3] = (byte) (c >> 16);
+                d[(y * size + x) * 3 + 1] = (byte) (c >> 8);
+                d[(y * size + x) * 3 + 2] = (byte) c;
+            }
+        }
+        return new RgbImage(size, size, d);
+    }
+
+    @Test
+    void keyingFindsTheRegionAndItsTwoColours() {
+        RgbImage img = square(64, 16, 16, 48, 40, 0xD02020, 0x2040D0);
+        SubjectRegion r = SubjectRegion.find(img, GREY_SCENE);
+        assertTrue(r.found());
+        assertEquals(32 * 24, r.area(), "exactly the square");
+        assertEquals(2, r.colours().length);
+        assertEquals(0.5, r.fractions()[0], 1e-9);
+        // the region's colours are the identity's: error 0, either way round
+        assertEquals(0, r.colourError(0xD02020, 0x2040D0, true), 1e-9);
+        assertEquals(0, r.colourError(0x2040D0, 0xD02020, true), 1e-9);
+        // recoloured: one half changed by a known amount
+        RgbImage recoloured = square(64, 16, 16, 48, 40, 0xD02020, 0x20A020);
+        double expected = ToyColour.deltaE(0x2040D0, 0x20A020) / 2;
+        assertEquals(expected, SubjectRegion.find(recoloured, GREY_SCENE).colourError(0xD02020, 0x2040D0, true), 1e-9);
+        // one colour: the mean colour against the identity's primary
+        RgbImage plain = square(64, 10, 10, 30, 30, 0xD02020, 0xD02020);
+        SubjectRegion pr = SubjectRegion.find(plain, GREY_SCENE);
+        assertEquals(1, pr.colours().length);
+        assertEquals(ToyColour.deltaE(0xD02020, 0xC02020), pr.colourError(0xC02020, 0, false), 1e-9);
+    }
+
+    @Test
+    void aBlankImageHasNoSubjectAndSmallSpecksAreIgnored() {
+        RgbImage blank = RgbImage.filled(64, 64, GREY);
+        SubjectRegion r = SubjectRegion.find(blank, GREY_SCENE);
+        assertFalse(r.found());
+        assertTrue(Double.isNaN(r.colourError(0xD02020, 0x2040D0, true)), "no region, no colour error");
+        // two blobs: the larger is the subject; holes inside it are filled
+        RgbImage two = square(64, 40, 40, 44, 44, 0xD02020, 0xD02020);
+        byte[] d = two.data().clone();
+        for (int y = 5; y < 25; y++) {
+            for (int x = 5; x < 25; x++) {
+                boolean hole = x >= 12 && x < 16 && y >= 12 && y < 16;
+                int c = hole ? GREY : 0x2040D0;
+                d[(y * 64 + x) * 3] = (byte) (c >> 16);
+                d[(y * 64 + x) * 3 + 1] = (byte) (c >> 8);
+                d[(y * 64 + x) * 3 + 2] = (byte) c;
+            }
+        }
+        SubjectRegion big = SubjectRegion.find(new RgbImage(64, 64, d), GREY_SCENE);
+        assertEquals(400, big.area(), "the 20x20 square with its hole filled, not the 4x4 speck");
+        assertFalse(big.mask()[42 * 64 + 42]);
+    }
+
+    @Test
+    void backgroundChangeCountsOnlyOutsideTheRegions() {
+        RgbImage a = square(32, 8, 8, 16, 16, 0xD02020, 0xD02020);
+        assertEquals(0, SubjectRegion.backgroundChange(a, a, null), "identical images");
+        RgbImage b = square(32, 8, 8, 16, 16, 0x2040D0, 0x2040D0);
+        boolean[] ra = SubjectRegion.find(a, GREY_SCENE).mask();
+        boolean[] rb = SubjectRegion.find(b, GREY_SCENE).mask();
+        assertEquals(0, SubjectRegion.backgroundChange(a, b, SubjectRegion.union(ra, rb)), "only the subject changed");
+        assertTrue(SubjectRegion.backgroundChange(a, b, null) > 0);
+        // a background brightened by 51 levels everywhere: 0.2
+        RgbImage brighter = RgbImage.filled(32, 32, 0x999999);
+        assertEquals(0.2, SubjectRegion.backgroundChange(RgbImage.filled(32, 32, 0x666666), brighter, null), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> SubjectRegion.backgroundChange(a, RgbImage.filled(8, 8, 0), null));
+    }
+
+    @Test
+    void figuresAverageIdentitiesFirstAndGiveAnInterval() {
+        Figure f = new Figure.Builder("x").add("a", 1).add("a", 3).add("b", 10).add("b", Double.NaN).build();
+        assertEquals(6.0, f.mean(), 1e-12, "mean of the identity means (2 and 10)");
+        assertEquals(3, f.images());
+        assertEquals(2, f.identities());
+        assertTrue(f.low() >= 2 && f.high() <= 10 && f.low() <= f.mean() && f.mean() <= f.high());
+        Figure same = new Figure.Builder("y").add("a", 0.5).add("b", 0.5).add("c", 0.5).build();
+        assertEquals(0.5, same.low(), 0);
+        assertEquals(0.5, same.high(), 0);
+        assertTrue(Double.isNaN(new Figure.Builder("z").build().mean()));
+    }
+
+    @Test
+    void ridgeAndSoftmaxRecoverAKnownLinearWorld() {
+        double[][] x = new double[60][];
+        double[][] y = new double[60][];
+        int[] cls = new int[60];
+        for (int i = 0; i < 60; i++) {
+            double u = Math.sin(i * 1.7), v = Math.cos(i * 0.9);
+            x[i] = new double[] {u, v};
+            y[i] = new double[] {2 * u - v + 0.5};
+            cls[i] = u > 0 ? 1 : 0;
+        }
+        double[][] w = EmbeddingProbe.ridge(x, y, 1e-9);
+        assertEquals(1.0, EmbeddingProbe.r2(x, y, w), 1e-6);
+        Softmax s = Softmax.train(x, cls, 2, 500, 0.5, 0);
+        int ok = 0;
+        for (int i = 0; i < 60; i++) {
+            ok += s.predict(x[i]) == cls[i] ? 1 : 0;
+        }
+        assertTrue(ok >= 58, ok + " of 60");
+        assertArrayEquals(new double[] {1, 0}, new double[] {Evaluation.cosine(new float[] {1, 2}, new float[] {2, 4}),
+            Evaluation.cosine(new float[] {1, 0}, new float[] {0, 3})}, 1e-9);
+    }
+}
