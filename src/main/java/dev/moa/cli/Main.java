@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = "Mixture-of-Attention personalized text-to-image generation on Stable Diffusion 1.x, in Java.",
         subcommands = {GenerateCommand.class, CheckCommand.class, MoaInitCommand.class, TrainCommand.class,
                 MakeSyntheticDataCommand.class, BenchCommand.class, EvalCommand.class, ToyWorldCommand.class,
-                TrainVaeCommand.class, TrainClipCommand.class,
+                TrainVaeCommand.class, TrainClipCommand.class, TrainUNetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -104,6 +104,18 @@ class ToyWorldTest {
     }
 
     @Test
+    void contactSheetCommand(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        dev.moa.cli.CliAccess.Result r = dev.moa.cli.CliAccess.run("toy-world", "--out", dir.toString(), "--count", "4",
+                "--per-row", "4");
+        assertEquals(0, r.code(), r.toString());
+        dev.moa.image.RgbImage sheet = dev.moa.image.Images.read(dir.resolve("toy-world.png"));
+        assertTrue(sheet.width() > 4 * 128 && sheet.height() > 5 * 128, sheet.width() + "x" + sheet.height());
+        r = dev.moa.cli.CliAccess.run("toy-world", "--out", dir.toString(), "--count", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--count must be in 1..1000"), r.err());
+    }
+
+    @Test
     void maskAndBackgroundAreTheGroundTruth() {
         ToyPicture p = world.scene(5);
         int outside = 0, differ = 0;
