@@ -7,7 +7,10 @@ import dev.moa.moa.MoaAdapter;
 import dev.moa.moa.MoaConfig;
 import dev.moa.moa.SubjectEncoder;
 import dev.moa.pipeline.StableDiffusion;
+import dev.moa.train.BatchSource;
 import dev.moa.train.LoaderBatches;
+import dev.moa.toy.ToyMoaBatches;
+import dev.moa.toy.ToyWorld;
 import dev.moa.train.Memory;
 import dev.moa.train.MoaTrainer;
 import dev.moa.train.StepStats;
@@ -38,7 +41,8 @@ final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     BaseModelOptions model;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR|FILE", description = "FFHQ-wild folder or .jsonl manifest")
+    @Option(names = "--data", required = true, paramLabel = "DIR|FILE|toy-world[:SEED]",
+            description = "FFHQ-wild folder, .jsonl manifest, or toy-world (pictures rendered on the fly)")
     Path data;
 
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "run folder (weights, checkpoints, logs)")
@@ -125,7 +129,11 @@ final class TrainCommand implements Callable<Integer> {
             if (noAugment) {
                 prep = prep.withAugmentation(ReferenceAugmentation.none());
             }
-            try (LoaderBatches batches = LoaderBatches.open(data, sd.tokenizer(), enc.processor(), prep, batch, seed)) {
+            boolean toy = data.toString().startsWith("toy-world");
+            try (BatchSource batches = toy
+                    ? new ToyMoaBatches(new ToyWorld(toySeed(data.toString())), sd.tokenizer(), enc.processor(), batch,
+                            uncondProb)
+                    : LoaderBatches.open(data, sd.tokenizer(), enc.processor(), prep, batch, seed)) {
                 log.println("data: " + batches.description());
                 MoaTrainer trainer;
                 if (resume != null) {
@@ -177,5 +185,17 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private long toySeed(String spec) {
+        int colon = spec.indexOf(':');
+        if (!spec.equals("toy-world") && colon != "toy-world".length()) {
+            throw new ParameterException(this.spec.commandLine(), "--data " + spec + ": expected toy-world or toy-world:SEED");
+        }
+        try {
+            return colon < 0 ? 0 : Long.parseLong(spec.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ParameterException(this.spec.commandLine(), "--data " + spec + ": the toy world's seed is a number");
+        }
     }
 }

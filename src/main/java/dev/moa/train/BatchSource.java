@@ -7,7 +7,7 @@ import java.util.List;
  * Training batches by index: batch i is always the same (given the source's seed), which is what makes
  * resuming exact (the trainer only needs to remember how many batches it consumed).
  */
-public interface BatchSource {
+public interface BatchSource extends AutoCloseable {
     /** The {@code index}-th batch. */
     List<TrainingExample> batch(long index);
 
@@ -16,4 +16,13 @@ public interface BatchSource {
 
     /** A few fixed examples for validation sheets (may be empty). */
     List<TrainingExample> validationSamples(int count);
+
+    /** What the data is, for logs. */
+    default String description() {
+        return getClass().getSimpleName();
+    }
+
+    /** Frees what the source holds (worker threads, files); nothing by default. */
+    @Override
+    default void close() {}
 }

@@ -22,7 +22,7 @@ import java.util.List;
  * {@code image_ids*.txt}; its train split, or all ids) or a JSONL manifest. Validation examples come from
  * the test split when there is one, preprocessed without augmentation or dropout.
  */
-public final class LoaderBatches implements BatchSource, AutoCloseable {
+public final class LoaderBatches implements BatchSource {
     private final DataLoader loader;
     private final SourceDataset validationSet;
     private final Preprocessor validationPrep;
@@ -76,6 +76,7 @@ public final class LoaderBatches implements BatchSource, AutoCloseable {
                 + (test != train ? " (+" + test.size() + " for validation)" : ""));
     }
 
+    @Override
     public String description() {
         return description;
     }
