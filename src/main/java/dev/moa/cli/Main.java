@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "moa", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Mixture-of-Attention personalized text-to-image generation on Stable Diffusion 1.x, in Java.",
         subcommands = {GenerateCommand.class, CheckCommand.class, MoaInitCommand.class, TrainCommand.class,
-                MakeSyntheticDataCommand.class, BenchCommand.class, EvalCommand.class, ToyWorldCommand.class,
+                MakeSyntheticDataCommand.class, BenchCommand.class, EvalCommand.class, SwapCommand.class,
+                ToyWorldCommand.class,
                 TrainVaeCommand.class, TrainClipCommand.class, TrainUNetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -54,6 +54,13 @@ final class SamplingOptions {
             description = "initial latents: a .safetensors with a tensor 'latents' (or one tensor) of shape (batch, 4, h/8, w/8)")
     Path latentsFile;
 
+    @Option(names = "--init-image", paramLabel = "FILE", description = "image-to-image: start from this picture")
+    Path initImage;
+
+    @Option(names = "--denoise", defaultValue = "0.75",
+            description = "image-to-image denoising strength: 0 keeps the picture, 1 redraws it (default ${DEFAULT-VALUE})")
+    double denoise;
+
     /**
      * Checks the flags and reads the files they name (before any model loads, so mistakes fail fast) and
      * picks a seed when none is given, printing it.
@@ -73,10 +80,17 @@ final class SamplingOptions {
             s = GenerationOptions.randomSeed();
             log.println("seed " + s);
         }
+        GenerationOptions.InitImage init = null;
+        if (initImage != null) {
+            init = new GenerationOptions.InitImage(dev.moa.image.Images.read(initImage), denoise);
+        } else if (denoise != 0.75) {
+            throw new IllegalArgumentException("--denoise needs --init-image");
+        }
         return GenerationOptions.of(prompt != null ? prompt : defaultPrompt)
                 .withNegativePrompt(negativePrompt).withSteps(steps).withGuidance(guidance).withScheduler(scheduler)
                 .withSeed(s).withSize(width, height).withBatch(batch).withClipSkip(clipSkip - 1).withEta(eta)
                 .withLatents(latentsFile != null ? Latents.read(latentsFile) : null)
-                .withSchedulerConfig(schedulerConfig != null ? Json.read(schedulerConfig).toString() : null);
+                .withSchedulerConfig(schedulerConfig != null ? Json.read(schedulerConfig).toString() : null)
+                .withInit(init);
     }
 }

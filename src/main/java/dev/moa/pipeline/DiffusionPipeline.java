@@ -189,7 +189,15 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     /** One generation; observers see progress, may cancel it, and may collect the router's weights. */
     public GenerationResult generate(GenerationOptions o, Conditioning conditioning, GenerationObserver... observers) {
-        GenerationObserver obs = Observers.of(observers);
+        return run(o, conditioning, null, -1, Observers.of(observers));
+    }
+
+    /**
+     * The generation core. {@code start} (latents already at the noise level of call {@code begin}) replaces the
+     * plan's initial latents when given (real-image swap starts from an inverted latent).
+     */
+    private GenerationResult run(GenerationOptions o, Conditioning conditioning, float[] start, int startBegin,
+            GenerationObserver obs) {
         List<String> warnings = new ArrayList<>();
         Conditioning.Moa personal = conditioning instanceof Conditioning.Moa ? (Conditioning.Moa) conditioning : null;
         SubjectPrompt binding = null;
@@ -206,29 +214,25 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
         try (Plan plan = Plan.of(model, o); NDManager gen = model.manager().newSubManager()) {
             boolean cfg = GuidedDenoiser.usesGuidance(o.guidance());
-            NDArray idArray = gen.create(ids).reshape(1, ids.length).toType(DataType.INT64, false);
-            NDArray cond = model.textEncoder().encode(idArray, o.clipSkip());
-            NDList parts = new NDList();
-            if (cfg) {
-                NDArray uncond = model.encodePrompt(o.negativePrompt(), o.clipSkip(), gen, warnings);
-                for (int i = 0; i < plan.batch; i++) {
-                    parts.add(uncond);
-                }
-            }
-            for (int i = 0; i < plan.batch; i++) {
-                parts.add(cond);
-            }
-            NDArray context = parts.size() == 1 ? cond : NDArrays.concat(parts, 0);
+            NDArray context = context(ids, o.negativePrompt(), o.clipSkip(), plan.batch, cfg, gen, warnings);
             GuidedDenoiser.MoaInputs moaInputs = null;
             if (moa != null) {
                 Conditioning.Moa c = personal != null ? personal : Conditioning.moa(List.of(), MoaMode.PRIOR);
                 moaInputs = moaInputs(c, binding, plan.batch, cfg, gen);
             }
-            NDArray latents = plan.initialLatents(gen);
+            int begin = start != null ? startBegin : plan.begin;
+            NDArray latents;
+            if (start != null) {
+                latents = gen.create(start, plan.latentShape);
+            } else if (o.init() != null) {
+                latents = initLatents(o.init(), plan, gen);
+            } else {
+                latents = plan.initialLatents(gen);
+            }
             obs.onStart(new GenerationObserver.Start(plan.batch, (int) plan.latentShape.get(2),
                     (int) plan.latentShape.get(3), gen));
             GuidedDenoiser d = new GuidedDenoiser(model.unet(), context, o.guidance(), moaInputs, obs);
-            NDArray fin = Sampler.sample(plan.scheduler, latents, d, plan.noise, obs);
+            NDArray fin = Sampler.sample(plan.scheduler, latents, begin, d, plan.noise, obs);
             Sampler.checkCancelled(obs);
             obs.onProgress(0, 1, "decoding");
             List<float[]> images = model.decodeToImages(fin);
@@ -237,6 +241,63 @@ public final class DiffusionPipeline implements AutoCloseable {
             return new GenerationResult(images, plan.width, plan.height, plan.seeds(), fin.toFloatArray(),
                     fin.getShape().getShape(), plan.scheduler.displayName(), o, conditioning, binding, warnings);
         }
+    }
+
+    /** [negative x B; prompt x B] when guidance is on, else prompt x B. */
+    private NDArray context(int[] ids, String negative, int clipSkip, int batch, boolean cfg, NDManager gen,
+            List<String> warnings) {
+        NDArray idArray = gen.create(ids).reshape(1, ids.length).toType(DataType.INT64, false);
+        NDArray cond = model.textEncoder().encode(idArray, clipSkip);
+        NDList parts = new NDList();
+        if (cfg) {
+            NDArray uncond = model.encodePrompt(negative, clipSkip, gen, warnings);
+            for (int i = 0; i < batch; i++) {
+                parts.add(uncond);
+            }
+        }
+        for (int i = 0; i < batch; i++) {
+            parts.add(cond);
+        }
+        return parts.size() == 1 ? cond : NDArrays.concat(parts, 0);
+    }
+
+    /**
+     * The VAE latent (1, C, h, w) of a picture resized to {@code width} x {@code height}: the encoder's mean times
+     * the scaling factor (deterministic; diffusers samples from the distribution instead).
+     */
+    public float[] encode(RgbImage picture, int width, int height) {
+        try (NDManager m = model.manager().newSubManager()) {
+            return encode(picture, width, height, m).toFloatArray();
+        }
+    }
+
+    private NDArray encode(RgbImage picture, int width, int height, NDManager m) {
+        RgbImage sized = picture.width() == width && picture.height() == height ? picture
+                : dev.moa.image.Resample.resize(picture, width, height, dev.moa.image.Resample.Filter.BICUBIC);
+        float[] chw = sized.toFloatChw();
+        for (int i = 0; i < chw.length; i++) {
+            chw[i] = chw[i] * 2 - 1;
+        }
+        try (dev.moa.tensor.Grads.Scope noGrad = dev.moa.tensor.Grads.disabled()) {
+            NDArray x = m.create(chw, new Shape(1, 3, height, width));
+            return model.vae().encode(x).mean().mul((float) model.vae().config().scalingFactor());
+        }
+    }
+
+    /** Image-to-image: the picture's latent for every image of the batch, noised to where sampling begins. */
+    private NDArray initLatents(GenerationOptions.InitImage init, Plan plan, NDManager gen) {
+        NDArray z = encode(init.image(), plan.width, plan.height, gen);
+        if (plan.batch > 1) {
+            NDList rows = new NDList();
+            for (int i = 0; i < plan.batch; i++) {
+                rows.add(z);
+            }
+            z = NDArrays.concat(rows, 0);
+        }
+        if (plan.begin >= plan.scheduler.timesteps().length) {
+            return z;   // strength 0: nothing to denoise, the picture's own latent
+        }
+        return plan.scheduler.addNoise(z, plan.noise.randn(gen, plan.latentShape), plan.begin);
     }
 
     private SubjectPrompt bind(String prompt, List<Subject> subjects) {
@@ -356,6 +417,57 @@ public final class DiffusionPipeline implements AutoCloseable {
             out.add(generate(o.withBatch(1).withSeed(seed), c, observers));
         }
         return out;
+    }
+
+    /** A real-image swap: the input as sampled, the prior's reconstruction from the inverted latent, the swap. */
+    public record SwapResult(RgbImage input, float[] invertedLatents, int begin, GenerationResult reconstruction,
+            GenerationResult swapped) {}
+
+    /**
+     * Real-image subject swap (the paper's application): the photo is DDIM-inverted with the prior (router forced to
+     * the prior, no guidance) for {@code depth} of the schedule, then sampled back with DDIM from that latent twice:
+     * in prior mode (the reconstruction) and with MoA and the new subjects (the swap). The options' steps,
+     * guidance (of the sampling passes), prompt and size are used; their scheduler is replaced by DDIM.
+     *
+     * @param depth share of the schedule inverted, in (0, 1]: 1 starts from pure inverted noise, less keeps more of
+     *     the photo
+     */
+    public SwapResult swap(RgbImage photo, GenerationOptions o, List<Subject> subjects, double depth,
+            GenerationObserver... observers) {
+        requireMoa();
+        if (!(depth > 0 && depth <= 1)) {
+            throw new IllegalArgumentException("inversion depth must be in (0, 1], got " + depth);
+        }
+        int f = model.vaeScaleFactor();
+        int w = o.width() > 0 ? o.width() : Math.max(f, photo.width() / f * f);
+        int h = o.height() > 0 ? o.height() : Math.max(f, photo.height() / f * f);
+        GenerationOptions fwd = o.withScheduler("ddim").withBatch(1).withSize(w, h).withLatents((Latents) null)
+                .withInit(null).withEta(0);
+        int n = o.steps();
+        int k = Math.max(1, (int) Math.round(depth * n));
+        GenerationObserver obs = Observers.of(observers);
+        Conditioning.Moa c = Conditioning.moa(subjects);
+        float[] inverted = invert(photo, fwd, c, k, obs);
+        GenerationResult reconstruction = run(fwd, c.withMode(MoaMode.PRIOR), inverted, n - k, obs);
+        GenerationResult swapped = run(fwd, c, inverted, n - k, obs);
+        RgbImage input = photo.width() == w && photo.height() == h ? photo
+                : dev.moa.image.Resample.resize(photo, w, h, dev.moa.image.Resample.Filter.BICUBIC);
+        return new SwapResult(input, inverted, n - k, reconstruction, swapped);
+    }
+
+    /** The first {@code calls} steps of DDIM inversion of the photo with the prior, no guidance. */
+    private float[] invert(RgbImage photo, GenerationOptions o, Conditioning.Moa c, int calls, GenerationObserver obs) {
+        SubjectPrompt binding = bind(o.prompt(), c.subjects());
+        try (dev.moa.schedulers.Scheduler inv = dev.moa.schedulers.Schedulers.create("ddim-inverse", model.schedulerConfig());
+                NDManager gen = model.manager().newSubManager()) {
+            inv.setTimesteps(o.steps());
+            NDArray context = context(binding.ids(), "", o.clipSkip(), 1, false, gen, new ArrayList<>());
+            GuidedDenoiser.MoaInputs prior = moaInputs(c.withMode(MoaMode.PRIOR), binding, 1, false, gen);
+            NDArray z = encode(photo, o.width(), o.height(), gen);
+            GuidedDenoiser d = new GuidedDenoiser(model.unet(), context, 1.0, prior, obs);
+            NDArray x = Sampler.sample(inv, z, 0, calls, d, new dev.moa.tensor.BatchNoise(0, 1), obs);
+            return x.toFloatArray();
+        }
     }
 
     /** Uninstalls MoA from the UNet and frees the subjects made here; the base model stays loaded. */

@@ -16,9 +16,25 @@ import java.util.Objects;
  * @param clipSkip text encoder layers to skip (0 = none)
  * @param latents initial latents, or null to draw them from the seed
  * @param schedulerConfig a scheduler_config.json text used instead of the model folder's, or null
+ * @param init image-to-image: the starting picture and how much of the schedule to run on it, or null
  */
 public record GenerationOptions(String prompt, String negativePrompt, int steps, double guidance, String scheduler,
-        long seed, int width, int height, int batch, int clipSkip, double eta, Latents latents, String schedulerConfig) {
+        long seed, int width, int height, int batch, int clipSkip, double eta, Latents latents, String schedulerConfig,
+        InitImage init) {
+
+    /**
+     * Image-to-image as A1111's img2img and diffusers' StableDiffusionImg2ImgPipeline: the picture is encoded,
+     * noised to the level where the last {@code strength} of the schedule begins, and denoised from there.
+     * Strength 0 returns the picture's own latent; 1 runs the whole schedule.
+     */
+    public record InitImage(dev.moa.image.RgbImage image, double strength) {
+        public InitImage {
+            java.util.Objects.requireNonNull(image, "image");
+            if (!(strength >= 0 && strength <= 1)) {
+                throw new IllegalArgumentException("denoising strength must be between 0 and 1, got " + strength);
+            }
+        }
+    }
     public static final int DEFAULT_STEPS = 25;
     public static final double DEFAULT_GUIDANCE = 7.5;
 
@@ -46,67 +62,70 @@ public record GenerationOptions(String prompt, String negativePrompt, int steps,
         if (schedulerConfig != null) {
             parse(schedulerConfig);
         }
+        if (init != null && latents != null) {
+            throw new IllegalArgumentException("initial latents and an init image exclude each other");
+        }
     }
 
     /** The prompt with every other setting at its default (25 steps, guidance 7.5, a random seed, the model's size). */
     public static GenerationOptions of(String prompt) {
-        return new GenerationOptions(prompt, "", DEFAULT_STEPS, DEFAULT_GUIDANCE, null, -1, 0, 0, 1, 0, 0, null, null);
+        return new GenerationOptions(prompt, "", DEFAULT_STEPS, DEFAULT_GUIDANCE, null, -1, 0, 0, 1, 0, 0, null, null, null);
     }
 
     public GenerationOptions withPrompt(String v) {
         return new GenerationOptions(v, negativePrompt, steps, guidance, scheduler, seed, width, height, batch, clipSkip,
-                eta, latents, schedulerConfig);
+                eta, latents, schedulerConfig, init);
     }
 
     public GenerationOptions withNegativePrompt(String v) {
         return new GenerationOptions(prompt, v, steps, guidance, scheduler, seed, width, height, batch, clipSkip, eta,
-                latents, schedulerConfig);
+                latents, schedulerConfig, init);
     }
 
     public GenerationOptions withSteps(int v) {
         return new GenerationOptions(prompt, negativePrompt, v, guidance, scheduler, seed, width, height, batch, clipSkip,
-                eta, latents, schedulerConfig);
+                eta, latents, schedulerConfig, init);
     }
 
     public GenerationOptions withGuidance(double v) {
         return new GenerationOptions(prompt, negativePrompt, steps, v, scheduler, seed, width, height, batch, clipSkip,
-                eta, latents, schedulerConfig);
+                eta, latents, schedulerConfig, init);
     }
 
     public GenerationOptions withScheduler(String v) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, v, seed, width, height, batch, clipSkip,
-                eta, latents, schedulerConfig);
+                eta, latents, schedulerConfig, init);
     }
 
     public GenerationOptions withSeed(long v) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, v, width, height, batch, clipSkip,
-                eta, latents, schedulerConfig);
+                eta, latents, schedulerConfig, init);
     }
 
     public GenerationOptions withSize(int w, int h) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, w, h, batch, clipSkip, eta,
-                latents, schedulerConfig);
+                latents, schedulerConfig, init);
     }
 
     public GenerationOptions withBatch(int v) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, width, height, v, clipSkip,
-                eta, latents, schedulerConfig);
+                eta, latents, schedulerConfig, init);
     }
 
     public GenerationOptions withClipSkip(int v) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, width, height, batch, v, eta,
-                latents, schedulerConfig);
+                latents, schedulerConfig, init);
     }
 
     public GenerationOptions withEta(double v) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, width, height, batch,
-                clipSkip, v, latents, schedulerConfig);
+                clipSkip, v, latents, schedulerConfig, init);
     }
 
     /** Initial latents; their shape (if known) sets the size and batch when those are not given. */
     public GenerationOptions withLatents(Latents v) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, width, height, batch,
-                clipSkip, eta, v, schedulerConfig);
+                clipSkip, eta, v, schedulerConfig, init);
     }
 
     /** Initial latents with the shape (batch, channels, height / f, width / f) of this generation. */
@@ -121,7 +140,13 @@ public record GenerationOptions(String prompt, String negativePrompt, int steps,
      */
     public GenerationOptions withSchedulerConfig(String json) {
         return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, width, height, batch,
-                clipSkip, eta, latents, json);
+                clipSkip, eta, latents, json, init);
+    }
+
+    /** Image-to-image from {@code image} with this denoising strength (null: text-to-image). */
+    public GenerationOptions withInit(InitImage v) {
+        return new GenerationOptions(prompt, negativePrompt, steps, guidance, scheduler, seed, width, height, batch,
+                clipSkip, eta, latents, schedulerConfig, v);
     }
 
     /** The scheduler config as JSON (Gson stays inside the package). */

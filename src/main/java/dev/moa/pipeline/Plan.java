@@ -20,9 +20,13 @@ final class Plan implements AutoCloseable {
     final Scheduler scheduler;
     final BatchNoise noise;
     final Shape latentShape;
+    /** The call index sampling starts at: 0, or later for image-to-image. */
+    final int begin;
     private final float[] givenLatents;
 
-    private Plan(int width, int height, int batch, long seed, Scheduler scheduler, Shape latentShape, float[] given) {
+    private Plan(int width, int height, int batch, long seed, Scheduler scheduler, Shape latentShape, float[] given,
+            int begin) {
+        this.begin = begin;
         this.width = width;
         this.height = height;
         this.batch = batch;
@@ -58,6 +62,10 @@ final class Plan implements AutoCloseable {
                 b = (int) gs[0];
             }
         }
+        if (o.init() != null && w == 0 && h == 0) {   // image-to-image: the picture's size, down to a multiple of f
+            w = Math.max(f, o.init().image().width() / f * f);
+            h = Math.max(f, o.init().image().height() / f * f);
+        }
         w = w > 0 ? w : model.defaultSize();
         h = h > 0 ? h : model.defaultSize();
         if (w % f != 0 || h % f != 0) {
@@ -86,7 +94,8 @@ final class Plan implements AutoCloseable {
             ((DdimScheduler) s).setEta(o.eta());
         }
         s.setTimesteps(o.steps());
-        return new Plan(w, h, b, seed, s, shape, given == null ? null : given.values());
+        int begin = o.init() == null ? 0 : s.beginIndex(o.init().strength());
+        return new Plan(w, h, b, seed, s, shape, given == null ? null : given.values(), begin);
     }
 
     /** Given latents or fresh noise, times init_noise_sigma. */

@@ -26,8 +26,21 @@ public final class Sampler {
     @SuppressWarnings("try")   // the scope only restores the grad mode
     public static NDArray sample(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
             GenerationObserver observer) {
+        return sample(scheduler, latents, 0, denoiser, noise, observer);
+    }
+
+    /** Runs the schedule from call {@code begin} on (image-to-image starts part-way). */
+    public static NDArray sample(Scheduler scheduler, NDArray latents, int begin, Denoiser denoiser, NoiseSource noise,
+            GenerationObserver observer) {
+        return sample(scheduler, latents, begin, scheduler.timesteps().length, denoiser, noise, observer);
+    }
+
+    /** Runs calls {@code [begin, end)} of the schedule (a partial DDIM inversion stops early). */
+    @SuppressWarnings("try")
+    public static NDArray sample(Scheduler scheduler, NDArray latents, int begin, int end, Denoiser denoiser,
+            NoiseSource noise, GenerationObserver observer) {
         try (Grads.Scope noGrad = Grads.disabled()) {
-            return run(scheduler, latents, denoiser, noise, observer);
+            return run(scheduler, latents, begin, end, denoiser, noise, observer);
         }
     }
 
@@ -38,13 +51,14 @@ public final class Sampler {
         }
     }
 
-    private static NDArray run(Scheduler scheduler, NDArray latents, Denoiser denoiser, NoiseSource noise,
-            GenerationObserver observer) {
+    private static NDArray run(Scheduler scheduler, NDArray latents, int begin, int end, Denoiser denoiser,
+            NoiseSource noise, GenerationObserver observer) {
         NDManager outer = latents.getManager();
         double[] ts = scheduler.timesteps();
         NDArray current = latents;
-        observer.onProgress(0, ts.length, "sampling");
-        for (int i = 0; i < ts.length; i++) {
+        int total = end - begin;
+        observer.onProgress(0, total, "sampling");
+        for (int i = begin; i < end; i++) {
             checkCancelled(observer);
             NDArray prev = current;
             try (NDManager step = outer.newSubManager()) {
@@ -61,7 +75,7 @@ public final class Sampler {
             if (prev != latents) {
                 prev.close();
             }
-            observer.onProgress(i + 1, ts.length, "sampling");
+            observer.onProgress(i + 1 - begin, total, "sampling");
         }
         return current;
     }

@@ -1,0 +1,105 @@
+package dev.moa.cli;
+
+import dev.moa.image.Images;
+import dev.moa.image.Pictures;
+import dev.moa.image.RgbImage;
+import dev.moa.image.Sheet;
+import dev.moa.moa.Subject;
+import dev.moa.moa.SubjectSpec;
+import dev.moa.pipeline.DiffusionPipeline;
+import dev.moa.pipeline.GenerationOptions;
+import dev.moa.pipeline.Infotext;
+import dev.moa.pipeline.ProgressListener;
+import dev.moa.pipeline.StableDiffusion;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code moa swap}: puts new subjects into a real photo (DDIM inversion with the prior, then MoA). */
+@Command(name = "swap", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Real-image subject swap: DDIM-invert --image with the prior (no guidance), then sample it back",
+                "with MoA and the new --subject photos. Writes the result and a sheet: input | reconstruction | swapped."})
+final class SwapCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    ModelOptions model;
+    @Option(names = "--moa", required = true, paramLabel = "DIR", description = "MoA checkpoint folder")
+    Path moaDir;
+    @Option(names = "--image-encoder", paramLabel = "DIR", description = "image encoder (default: the model's image_encoder/)")
+    Path imageEncoder;
+    @Option(names = "--image", required = true, paramLabel = "FILE", description = "the photo to swap subjects in")
+    Path image;
+    @Option(names = {"-p", "--prompt"}, required = true, description = "a prompt describing the photo, naming the subjects")
+    String prompt;
+    @Option(names = "--subject", required = true, paramLabel = "WORD=IMAGE", description = "the new subject for a word (repeatable)")
+    List<String> subjects = new ArrayList<>();
+    @Option(names = "--steps", defaultValue = "50", description = "DDIM steps of inversion and sampling (default ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = {"--guidance", "--cfg"}, defaultValue = "1", description = "guidance of the sampling passes (default ${DEFAULT-VALUE})")
+    double guidance;
+    @Option(names = "--depth", defaultValue = "1", description = "share of the schedule inverted, (0, 1] (default ${DEFAULT-VALUE})")
+    double depth;
+    @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "output .png file or folder (default: outputs/)")
+    Path output;
+    @Mixin
+    ThreadsOption threads;
+    @Option(names = {"-q", "--quiet"}, description = "no progress output")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream log = quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.err;
+        threads.apply();
+        RgbImage photo = Images.read(image);
+        List<SubjectSpec> specs = new ArrayList<>();
+        GenerationOptions o;
+        try {
+            for (String s : subjects) {
+                SubjectSpec spec = SubjectSpec.parse(s, "--subject");
+                Images.read(spec.image());
+                specs.add(spec);
+            }
+            if (!(depth > 0 && depth <= 1)) {
+                throw new IllegalArgumentException("--depth must be in (0, 1], got " + depth);
+            }
+            o = GenerationOptions.of(prompt).withSteps(steps).withGuidance(guidance).withSeed(0);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (StableDiffusion sd = model.load(log);
+                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir,
+                        DiffusionPipeline.imageEncoderFor(sd, moaDir, imageEncoder))) {
+            List<Subject> subj = p.subjects(specs);
+            ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "it");
+            DiffusionPipeline.SwapResult r = p.swap(photo, o, subj, depth, progress);
+            Outputs out = Outputs.of(output, 0);
+            Map<String, String> extra = new java.util.LinkedHashMap<>();
+            extra.put("Swap input", image.getFileName().toString());
+            extra.put("Swap depth", depth == Math.rint(depth) ? Long.toString((long) depth) : Double.toString(depth));
+            System.out.println(Outputs.write(out.path(0, null), r.swapped().image(0),
+                    Infotext.forImage(r.swapped(), 0, sd, p.moaName(), extra)));
+            List<RgbImage> refs = new ArrayList<>();
+            for (SubjectSpec s : specs) {
+                refs.add(Pictures.forDisplay(Pictures.toHeight(Images.read(s.image()), r.input().height()), 192));
+            }
+            Sheet sheet = new Sheet().columnTitles("input", "reconstruction (prior)", "swapped (MoA)", "new subject(s)");
+            sheet.row(prompt, List.of(Pictures.forDisplay(r.input(), 192), Pictures.forDisplay(r.reconstruction().image(0), 192),
+                    Pictures.forDisplay(r.swapped().image(0), 192), Pictures.sideBySide(refs, 192)));
+            Path sp = out.path(0, "sheet");
+            sheet.write(sp, Map.of("Description", "input | reconstruction | swapped"));
+            System.out.println(sp);
+        }
+        return 0;
+    }
+}
