@@ -75,6 +75,7 @@ final class GenerateCommand implements Callable<Integer> {
             morph = moa.morphSpec();
             o = sampling.build(moa.moaDir != null ? SAMPLE_MOA_PROMPT : SAMPLE_PROMPT, log);
             moa.check(sets, morph, o.latents() != null && o.latents().shape() != null && o.latents().shape()[0] > 1);
+            out = Outputs.of(output, o.seed());   // the output location is checked before the models load
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -83,9 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (moa.moaDir == null) {
                 try (DiffusionPipeline p = DiffusionPipeline.of(sd)) {
                     pipeline = p;
-                    GenerationResult r = p.generate(o, progress());
-                    out = Outputs.of(output, r.seeds()[0]);
-                    writeAll(r, 0);
+                    writeAll(p.generate(o, progress()), 0);
                 }
                 return 0;
             }
@@ -93,7 +92,6 @@ final class GenerateCommand implements Callable<Integer> {
             log.println("loading MoA " + moa.moaDir + " and image encoder " + enc);
             try (DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moa.moaDir, enc)) {
                 pipeline = p;
-                out = Outputs.of(output, o.seed());
                 runMoa(o, sets, morph);
             }
         }

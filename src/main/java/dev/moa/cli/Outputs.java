@@ -26,8 +26,17 @@ final class Outputs {
         this.explicitFile = explicitFile;
     }
 
+    private static final java.util.Set<String> OTHER_IMAGE_TYPES = java.util.Set.of("jpg", "jpeg", "webp", "gif", "bmp",
+            "tif", "tiff", "avif", "heic");
+
     static Outputs of(Path output, long seed) throws IOException {
-        if (output != null && output.getFileName().toString().toLowerCase().endsWith(".png")) {
+        String lower = output == null ? "" : output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        int dot = lower.lastIndexOf('.');
+        if (dot > 0 && OTHER_IMAGE_TYPES.contains(lower.substring(dot + 1))) {
+            throw new IllegalArgumentException("--output " + output + ": images are written as PNG (with their"
+                    + " parameters); name the file .png or give a folder");
+        }
+        if (output != null && lower.endsWith(".png")) {
             Path abs = output.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             String name = abs.getFileName().toString();

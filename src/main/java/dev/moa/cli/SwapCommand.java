@@ -64,6 +64,7 @@ final class SwapCommand implements Callable<Integer> {
         RgbImage photo = Images.read(image);
         List<SubjectSpec> specs = new ArrayList<>();
         GenerationOptions o;
+        Outputs out;
         try {
             for (String s : subjects) {
                 SubjectSpec spec = SubjectSpec.parse(s, "--subject");
@@ -74,6 +75,7 @@ final class SwapCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--depth must be in (0, 1], got " + depth);
             }
             o = GenerationOptions.of(prompt).withSteps(steps).withGuidance(guidance).withSeed(0);
+            out = Outputs.of(output, 0);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -83,7 +85,6 @@ final class SwapCommand implements Callable<Integer> {
             List<Subject> subj = p.subjects(specs);
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "it");
             DiffusionPipeline.SwapResult r = p.swap(photo, o, subj, depth, progress);
-            Outputs out = Outputs.of(output, 0);
             Map<String, String> extra = new java.util.LinkedHashMap<>();
             extra.put("Swap input", image.getFileName().toString());
             extra.put("Swap depth", depth == Math.rint(depth) ? Long.toString((long) depth) : Double.toString(depth));

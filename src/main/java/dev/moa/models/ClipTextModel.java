@@ -86,7 +86,8 @@ public final class ClipTextModel {
     public NDArray encode(NDArray inputIds, int clipSkip) {
         int n = encoder.numLayers();
         if (clipSkip < 0 || clipSkip >= n) {
-            throw new IllegalArgumentException("clip skip " + clipSkip + " out of range 0.." + (n - 1));
+            throw new IllegalArgumentException("clip skip " + (clipSkip + 1) + " is out of range: this text encoder has " + n
+                    + " layers, so 1.." + n + " (A1111's numbering: 1 = the last layer, 2 = the penultimate)");
         }
         NDArray h = encoder.forward(embed(inputIds), n - clipSkip, true);
         return finalLayerNorm.forward(h);

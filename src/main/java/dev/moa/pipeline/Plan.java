@@ -76,6 +76,16 @@ final class Plan implements AutoCloseable {
             throw new IllegalArgumentException(given.name() + ": latents of shape " + Arrays.toString(gs) + " do not fit "
                     + w + "x" + h + ", batch " + b + " (that needs " + Arrays.toString(shape.getShape()) + ")");
         }
+        if (given != null) {
+            int bad = 0;
+            for (float v : given.values()) {
+                bad += Float.isFinite(v) ? 0 : 1;
+            }
+            if (bad > 0) {
+                throw new IllegalArgumentException(given.name() + ": " + bad + " of " + given.values().length
+                        + " latent values are not finite (NaN or infinity)");
+            }
+        }
         if (given != null && given.values().length != shape.size()) {
             throw new IllegalArgumentException("initial latents have " + given.values().length + " values but " + shape
                     + " (batch x channels x height/" + f + " x width/" + f + ") is needed for " + w + "x" + h

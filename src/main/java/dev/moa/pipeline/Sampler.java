@@ -69,6 +69,10 @@ public final class Sampler {
                 NDArray in = scheduler.scaleModelInput(prev, i);
                 NDArray out = denoiser.predict(in, ts[i], i);
                 NDArray next = scheduler.step(out, i, prev, noise);
+                if (next.isNaN().logicalOr(next.isInfinite()).any().getBoolean()) {
+                    throw new IllegalStateException("sampling produced non-finite latents (NaN or infinity) at step "
+                            + (i - begin + 1) + " of " + (end - begin) + "; with --precision bf16/fp16, try fp32");
+                }
                 next.attach(outer);
                 current = next;
             }

@@ -100,6 +100,20 @@ class ImageToImageTest {
     }
 
     @Test
+    void nonFiniteLatentsDuringSamplingStopWithTheStep() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                dev.moa.schedulers.Scheduler fwd = dev.moa.schedulers.Schedulers.create("ddim", model.schedulerConfig())) {
+            fwd.setTimesteps(5);
+            ai.djl.ndarray.NDArray x = new dev.moa.tensor.TorchGenerator(1).randn(m, 1, 4, 4, 4);
+            ConstantNoise nan = new ConstantNoise(m.full(new ai.djl.ndarray.types.Shape(1, 4, 4, 4), Float.NaN));
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> Sampler.sample(fwd, x, 2, nan, new dev.moa.tensor.BatchNoise(0, 1), ProgressListener.NONE));
+            assertTrue(e.getMessage().contains("non-finite latents") && e.getMessage().contains("step 1 of 3"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void swapInvertsThePhotoAndSamplesItBackWithTheNewSubject() throws Exception {
         List<Subject> woman = moa.subjects(List.of(new SubjectSpec("man",
                 Fixtures.path("ref/moa_files/pub_woman.png"))));

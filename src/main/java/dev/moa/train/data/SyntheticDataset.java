@@ -263,7 +263,7 @@ public final class SyntheticDataset {
         if (Files.isDirectory(out) && !options.overwrite()) {
             try (Stream<Path> s = Files.list(out)) {
                 if (s.findAny().isPresent()) {
-                    throw new IOException("output folder " + out + " is not empty (use overwrite to write into it anyway)");
+                    throw new IOException("output folder " + out + " is not empty (use --overwrite to write into it anyway)");
                 }
             }
         }

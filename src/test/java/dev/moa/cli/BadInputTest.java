@@ -1,0 +1,57 @@
+package dev.moa.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.moa.io.SafetensorsWriter;
+import dev.moa.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Inputs a careless user gives: each gets one clear line, a non-zero exit and no output file. */
+class BadInputTest {
+    static final String TINY = Fixtures.path("models/tiny-sd").toString();
+
+    @TempDir
+    Path dir;
+    @TempDir
+    Path inputs;
+
+    private void assertFails(String expected, String... args) throws Exception {
+        CliRunner.Result r = CliRunner.run(args);
+        assertNotEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains(expected), "expected '" + expected + "' in:\n" + r);
+        assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("error:")).count(), r.err());
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(0, s.count(), "nothing written");
+        }
+    }
+
+    @Test
+    void otherImageExtensionsAreRefusedNotTurnedIntoFolders() throws Exception {
+        assertFails("images are written as PNG", "generate", "--model", TINY, "--steps", "1", "-o",
+                dir.resolve("x.jpg").toString());
+        assertTrue(!Files.exists(dir.resolve("x.jpg")));
+    }
+
+    @Test
+    void nonFiniteLatentsAreAnError() throws Exception {
+        float[] nan = new float[4 * 16 * 16];
+        Arrays.fill(nan, Float.NaN);
+        Path latents = inputs.resolve("nan.safetensors");
+        new SafetensorsWriter().add("latents", nan, 1, 4, 16, 16).write(latents);
+        assertFails("latent values are not finite", "generate", "--model", TINY, "--steps", "1", "--latents",
+                latents.toString(), "-o", dir.resolve("x.png").toString());
+    }
+
+    @Test
+    void clipSkipOutOfRangeSpeaksTheFlagsNumbering() throws Exception {
+        assertFails("clip skip 99 is out of range", "generate", "--model", TINY, "--steps", "1", "--clip-skip", "99",
+                "-o", dir.resolve("x.png").toString());
+    }
+}
