@@ -36,7 +36,7 @@ final class TrainVaeCommand implements Callable<Integer> {
     @Option(names = "--latent-channels", defaultValue = "4", description = "latent channels (default ${DEFAULT-VALUE})")
     int latentChannels;
 
-    @Option(names = "--norm-groups", defaultValue = "32", description = "group norm groups (default ${DEFAULT-VALUE})")
+    @Option(names = "--norm-groups", defaultValue = "8", description = "group norm groups; one channel per group (32 on 32 channels) normalises the colours away (default ${DEFAULT-VALUE})")
     int normGroups;
 
     @Option(names = "--grad-weight", defaultValue = "0.5", description = "weight of the image-gradient L1 (default ${DEFAULT-VALUE})")

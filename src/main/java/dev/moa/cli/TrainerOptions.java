@@ -63,6 +63,7 @@ final class TrainerOptions {
             if (threads < 1) {
                 throw new ParameterException(spec.commandLine(), "--threads must be >= 1");
             }
+            ai.djl.engine.Engine.getEngine("PyTorch");   // the native library must be loaded first
             JniUtils.setNumThreads(threads);
         }
         BaseTrainer.Settings s = new BaseTrainer.Settings(steps != null ? steps : dSteps, batch != null ? batch : dBatch,

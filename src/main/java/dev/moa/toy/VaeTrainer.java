@@ -63,9 +63,9 @@ public final class VaeTrainer extends BaseTrainer<VaeTrainer.Batch> {
         init(params);
     }
 
-    /** The toy VAE: 4x down-sampling, channels 32/64/64, one resnet per block, 4 latent channels, 64 px. */
+    /** The toy VAE: 4x down-sampling, channels 32/64/64 in 8 norm groups, one resnet per block, 4 latent channels, 64 px. */
     public static VaeConfig defaultConfig() {
-        return new VaeConfig(3, 3, 4, new int[] {32, 64, 64}, 1, 32, 1.0, true, true, true, 64);
+        return new VaeConfig(3, 3, 4, new int[] {32, 64, 64}, 1, 8, 1.0, true, true, true, 64);
     }
 
     public AutoencoderKL vae() {

@@ -65,6 +65,21 @@ class ClipTrainerTest {
     }
 
     @Test
+    void ridgeRecoversALinearMap() {
+        java.util.Random r = new java.util.Random(3);
+        double[][] x = new double[200][4], y = new double[200][2];
+        for (int i = 0; i < 200; i++) {
+            x[i] = new double[] {r.nextGaussian(), r.nextGaussian(), r.nextGaussian(), 1};
+            y[i] = new double[] {2 * x[i][0] - x[i][2] + 0.5, x[i][1]};
+        }
+        double[][] w = ClipTrainer.ridge(x, y, 1e-9);
+        assertEquals(2, w[0][0], 1e-6);
+        assertEquals(-1, w[2][0], 1e-6);
+        assertEquals(0.5, w[3][0], 1e-6);
+        assertEquals(1, w[1][1], 1e-6);
+    }
+
+    @Test
     void lossFallsAndResumeIsExact() throws Exception {
         Path straight = dir.resolve("straight");
         List<Double> a = new ArrayList<>();
@@ -111,6 +126,8 @@ class ClipTrainerTest {
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.err().contains("clip step 2/2  loss "), r.err());
         assertTrue(Files.exists(out.resolve("clip_eval.json")) && Files.exists(out.resolve("samples/zero_shot.csv")));
+        JsonObject eval = dev.moa.io.Json.read(out.resolve("clip_eval.json"));
+        assertTrue(eval.has("retrieval_reference") && eval.getAsJsonObject("linear_probe").has("r2_colour1_rgb"), eval.toString());
         try (NDManager m = NDManager.newBaseManager()) {
             ClipTextModel text = ClipTextModel.load(out.resolve("text_encoder"), m);
             ClipVisionModel vision = ClipVisionModel.load(out.resolve("image_encoder"), m);
