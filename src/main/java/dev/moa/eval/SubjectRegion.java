@@ -141,66 +141,63 @@ public record SubjectRegion(int width, int height, boolean[] mask, int area, dou
         return n == 0 ? Double.NaN : sum / n / 255.0;
     }
 
-    static boolean[] largestComponent(boolean[] on, int w, int h) {
-        int[] comp = new int[on.length];
-        int best = 0, bestSize = 0, next = 0;
+    /** The 4-connected components of the true pixels, each as its pixel indices (row-major, w wide). */
+    static List<List<Integer>> components(boolean[] on, int w, int h) {
+        boolean[] seen = new boolean[on.length];
+        List<List<Integer>> out = new ArrayList<>();
         ArrayDeque<Integer> q = new ArrayDeque<>();
         for (int s = 0; s < on.length; s++) {
-            if (!on[s] || comp[s] != 0) {
+            if (!on[s] || seen[s]) {
                 continue;
             }
-            int id = ++next, size = 0;
-            comp[s] = id;
+            List<Integer> px = new ArrayList<>();
+            seen[s] = true;
             q.add(s);
             while (!q.isEmpty()) {
                 int p = q.poll();
-                size++;
+                px.add(p);
                 int x = p % w, y = p / w;
                 int[] nb = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1};
                 for (int n : nb) {
-                    if (n >= 0 && on[n] && comp[n] == 0) {
-                        comp[n] = id;
+                    if (n >= 0 && on[n] && !seen[n]) {
+                        seen[n] = true;
                         q.add(n);
                     }
                 }
             }
-            if (size > bestSize) {
-                bestSize = size;
-                best = id;
-            }
-        }
-        boolean[] out = new boolean[on.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = best != 0 && comp[i] == best;
+            out.add(px);
         }
         return out;
     }
 
-    /** Pixels not reachable from the border through non-mask pixels become mask. */
+    static boolean[] largestComponent(boolean[] on, int w, int h) {
+        List<Integer> best = List.of();
+        for (List<Integer> c : components(on, w, h)) {
+            if (c.size() > best.size()) {
+                best = c;
+            }
+        }
+        boolean[] out = new boolean[on.length];
+        best.forEach(p -> out[p] = true);
+        return out;
+    }
+
+    /** Background components that do not touch the border (holes) become mask. */
     static boolean[] fillHoles(boolean[] mask, int w, int h) {
-        boolean[] outside = new boolean[mask.length];
-        ArrayDeque<Integer> q = new ArrayDeque<>();
+        boolean[] out = mask.clone();
+        boolean[] off = new boolean[mask.length];
         for (int i = 0; i < mask.length; i++) {
-            int x = i % w, y = i / w;
-            if ((x == 0 || y == 0 || x == w - 1 || y == h - 1) && !mask[i]) {
-                outside[i] = true;
-                q.add(i);
-            }
+            off[i] = !mask[i];
         }
-        while (!q.isEmpty()) {
-            int p = q.poll();
-            int x = p % w, y = p / w;
-            int[] nb = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1};
-            for (int n : nb) {
-                if (n >= 0 && !mask[n] && !outside[n]) {
-                    outside[n] = true;
-                    q.add(n);
-                }
+        for (List<Integer> c : components(off, w, h)) {
+            boolean border = false;
+            for (int p : c) {
+                int x = p % w, y = p / w;
+                border |= x == 0 || y == 0 || x == w - 1 || y == h - 1;
             }
-        }
-        boolean[] out = new boolean[mask.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = !outside[i];
+            if (!border) {
+                c.forEach(p -> out[p] = true);
+            }
         }
         return out;
     }

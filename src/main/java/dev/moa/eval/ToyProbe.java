@@ -6,7 +6,6 @@ import dev.moa.toy.ToyPicture;
 import dev.moa.toy.ToyWorld;
 import dev.moa.train.data.SyntheticDataset.Scene;
 import dev.moa.train.data.SyntheticDataset.Shape;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -266,30 +265,9 @@ public final class ToyProbe {
 
     /** Blobs of at least 3 pixels: {count, mean size / region area, mean elongation}. */
     private static double[] blobs(boolean[] on, int w, int h, int area) {
-        int[] comp = new int[on.length];
         int count = 0;
         double sizeSum = 0, elongSum = 0;
-        ArrayDeque<Integer> q = new ArrayDeque<>();
-        int id = 0;
-        for (int s = 0; s < on.length; s++) {
-            if (!on[s] || comp[s] != 0) {
-                continue;
-            }
-            comp[s] = ++id;
-            q.add(s);
-            List<Integer> px = new ArrayList<>();
-            while (!q.isEmpty()) {
-                int p = q.poll();
-                px.add(p);
-                int x = p % w, y = p / w;
-                int[] nb = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1};
-                for (int n : nb) {
-                    if (n >= 0 && on[n] && comp[n] == 0) {
-                        comp[n] = id;
-                        q.add(n);
-                    }
-                }
-            }
+        for (List<Integer> px : SubjectRegion.components(on, w, h)) {
             if (px.size() < 3) {
                 continue;
             }

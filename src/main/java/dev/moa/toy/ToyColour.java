@@ -36,17 +36,7 @@ public record ToyColour(double hue, double saturation, double value) {
 
     /** 0xRRGGBB. */
     public int rgb() {
-        double c = value * saturation, hp = hue * 6, x = c * (1 - Math.abs(hp % 2 - 1)), m = value - c;
-        double r, g, b;
-        switch ((int) Math.floor(hp) % 6) {
-            case 0: r = c; g = x; b = 0; break;
-            case 1: r = x; g = c; b = 0; break;
-            case 2: r = 0; g = c; b = x; break;
-            case 3: r = 0; g = x; b = c; break;
-            case 4: r = x; g = 0; b = c; break;
-            default: r = c; g = 0; b = x; break;
-        }
-        return (clamp8((r + m) * 255) << 16) | (clamp8((g + m) * 255) << 8) | clamp8((b + m) * 255);
+        return dev.moa.train.data.SyntheticDataset.hsv(hue, saturation, value);
     }
 
     /** The nearest basic colour name (CIELAB distance to the prototypes). */
@@ -100,9 +90,5 @@ public record ToyColour(double hue, double saturation, double value) {
 
     private static double sq(double v) {
         return v * v;
-    }
-
-    private static int clamp8(double v) {
-        return (int) Math.max(0, Math.min(255, Math.rint(v)));
     }
 }

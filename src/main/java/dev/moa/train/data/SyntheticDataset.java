@@ -224,7 +224,8 @@ public final class SyntheticDataset {
         return out;
     }
 
-    private static int hsv(double h, double s, double v) {
+    /** 0xRRGGBB of an HSV colour (all three in [0, 1]), rounded to the nearest 8-bit value. */
+    public static int hsv(double h, double s, double v) {
         double c = v * s, hp = h * 6, x = c * (1 - Math.abs(hp % 2 - 1)), m = v - c;
         double r, g, b;
         switch ((int) Math.floor(hp) % 6) {
