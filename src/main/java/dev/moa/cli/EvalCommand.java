@@ -105,8 +105,7 @@ final class EvalCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "probe on held-out renders: class %.3f, pattern %.3f%n", probe.heldOutShapeAccuracy(),
                 probe.heldOutPatternAccuracy());
         try (StableDiffusion sd = model.load(log);
-                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, DiffusionPipeline.imageEncoderFor(sd, moaDir,
-                        imageEncoder))) {
+                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
             Evaluation.Report r = new Evaluation(p, probe, base).run(all, cases.toAbsolutePath().getParent(),
                     noSheets ? null : output.resolve("sheets"), progress);

@@ -57,9 +57,9 @@ final class SamplingOptions {
     @Option(names = "--init-image", paramLabel = "FILE", description = "image-to-image: start from this picture")
     Path initImage;
 
-    @Option(names = "--denoise", defaultValue = "0.75",
-            description = "image-to-image denoising strength: 0 keeps the picture, 1 redraws it (default ${DEFAULT-VALUE})")
-    double denoise;
+    @Option(names = "--denoise",
+            description = "image-to-image denoising strength: 0 keeps the picture, 1 redraws it (default 0.75)")
+    Double denoise;
 
     /**
      * Checks the flags and reads the files they name (before any model loads, so mistakes fail fast) and
@@ -82,8 +82,8 @@ final class SamplingOptions {
         }
         GenerationOptions.InitImage init = null;
         if (initImage != null) {
-            init = new GenerationOptions.InitImage(dev.moa.image.Images.read(initImage), denoise);
-        } else if (denoise != 0.75) {
+            init = new GenerationOptions.InitImage(dev.moa.image.Images.read(initImage), denoise != null ? denoise : 0.75);
+        } else if (denoise != null) {
             throw new IllegalArgumentException("--denoise needs --init-image");
         }
         return GenerationOptions.of(prompt != null ? prompt : defaultPrompt)

@@ -80,8 +80,7 @@ final class SwapCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         try (StableDiffusion sd = model.load(log);
-                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir,
-                        DiffusionPipeline.imageEncoderFor(sd, moaDir, imageEncoder))) {
+                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             List<Subject> subj = p.subjects(specs);
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "it");
             DiffusionPipeline.SwapResult r = p.swap(photo, o, subj, depth, progress);

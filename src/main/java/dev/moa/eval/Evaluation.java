@@ -16,7 +16,6 @@ import dev.moa.pipeline.DiffusionPipeline;
 import dev.moa.pipeline.GenerationOptions;
 import dev.moa.pipeline.GenerationResult;
 import dev.moa.pipeline.ProgressListener;
-import dev.moa.toy.ToyPattern;
 import dev.moa.train.data.SyntheticDataset.Scene;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -190,10 +189,5 @@ public final class Evaluation {
         o.add("rows", r.rows());
         AtomicFiles.writeString(file, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
                 .toJson(o) + "\n");
-    }
-
-    /** Whether a toy-world pattern has two visible colours. */
-    static boolean twoColours(ToyPattern p) {
-        return p != ToyPattern.PLAIN;
     }
 }

@@ -64,10 +64,4 @@ public record Figure(String name, double mean, double low, double high, int imag
                     images, n);
         }
     }
-
-    @Override
-    public String toString() {
-        return String.format(java.util.Locale.ROOT, "%-34s %8.3f  [%.3f, %.3f]  n = %d images, %d identities", name, mean,
-                low, high, images, identities);
-    }
 }

@@ -10,11 +10,6 @@ import java.nio.file.Path;
  */
 public record Subject(String word, Path image, NDArray embedding) implements AutoCloseable {
 
-    /** The same subject bound to another word. */
-    public Subject withWord(String newWord) {
-        return new Subject(newWord, image, embedding);
-    }
-
     @Override
     public void close() {
         embedding.close();

@@ -30,10 +30,6 @@ public sealed interface Conditioning permits Conditioning.Prompt, Conditioning.M
         public Moa withMode(MoaMode m) {
             return new Moa(subjects, m, strength);
         }
-
-        public Moa withSubjects(List<Subject> s) {
-            return new Moa(s, mode, strength);
-        }
     }
 
     static Conditioning prompt() {
