@@ -3,8 +3,11 @@ package dev.moa.toy;
 import java.util.List;
 
 /**
- * A colour of the toy world, drawn from a continuous range (hue, saturation, value) and named by the nearest of
- * ten basic colour names in CIELAB.
+ * A colour of the toy world, drawn from a continuous range (hue, saturation, value). Its name, which CLIP's
+ * descriptions use, is fine enough to pin the colour down: one of twelve hue words (30-degree sectors) with a
+ * lightness word (dark / - / bright, by value) and a saturation word (pale / - / vivid), e.g. "dark vivid azure".
+ * A contrastive image tower learns what its descriptions tell apart, so ten coarse names would leave the colour
+ * inside a name out of the image embeddings (a name-level code explains only ~77 % of the RGB variance; this one ~95 %).
  *
  * @param hue 0..1 (0 = red, 1/3 = green, 2/3 = blue)
  * @param saturation 0..1
@@ -15,18 +18,9 @@ public record ToyColour(double hue, double saturation, double value) {
     /** Hue bins used by the held-out split: six 60-degree sectors. */
     public static final int HUE_BINS = 6;
 
-    /** The basic colour names and their prototypes (sRGB). */
-    public static final List<String> NAMES = List.of("red", "orange", "yellow", "lime", "green", "cyan", "blue",
-            "purple", "pink", "brown");
-    private static final int[] PROTOTYPES = {0xDC1E1E, 0xF58C14, 0xF0DC1E, 0xA0E632, 0x28AA37, 0x1EC8D2, 0x2846DC,
-        0x8C32BE, 0xF078BE, 0x8C501E};
-    private static final double[][] PROTOTYPE_LAB = new double[PROTOTYPES.length][];
-
-    static {
-        for (int i = 0; i < PROTOTYPES.length; i++) {
-            PROTOTYPE_LAB[i] = lab(PROTOTYPES[i]);
-        }
-    }
+    /** The hue words, one per 30-degree sector centred on 0 (red), 30 (orange), ... 330 (rose). */
+    public static final List<String> HUES = List.of("red", "orange", "yellow", "lime", "green", "mint", "cyan", "azure",
+            "blue", "violet", "magenta", "rose");
 
     public ToyColour {
         if (!(hue >= 0 && hue < 1 && saturation >= 0 && saturation <= 1 && value >= 0 && value <= 1)) {
@@ -39,29 +33,30 @@ public record ToyColour(double hue, double saturation, double value) {
         return dev.moa.train.data.SyntheticDataset.hsv(hue, saturation, value);
     }
 
-    /** The nearest basic colour name (CIELAB distance to the prototypes). */
+    /** The colour's name: lightness and saturation words (when not middling) and the hue word, "dark vivid azure". */
     public String name() {
-        return nearestName(rgb());
+        return modifiers() + HUES.get(hueWord());
+    }
+
+    /** The name of this colour with another hue word (same lightness and saturation words): for attribute probes. */
+    public String nameWithHue(String hueWord) {
+        return modifiers() + hueWord;
+    }
+
+    /** Index into {@link #HUES}. */
+    public int hueWord() {
+        return (int) Math.floorMod(Math.round(hue * HUES.size()), (long) HUES.size());
+    }
+
+    private String modifiers() {
+        String light = value < 0.70 ? "dark " : value > 0.85 ? "bright " : "";
+        String sat = saturation < 2.0 / 3 ? "pale " : saturation > 5.0 / 6 ? "vivid " : "";
+        return light + sat;
     }
 
     /** The hue sector 0..{@link #HUE_BINS}-1. */
     public int hueBin() {
         return Math.min(HUE_BINS - 1, (int) Math.floor(hue * HUE_BINS));
-    }
-
-    /** The nearest basic colour name of any sRGB colour. */
-    public static String nearestName(int rgb) {
-        double[] l = lab(rgb);
-        int best = 0;
-        double bestD = Double.MAX_VALUE;
-        for (int i = 0; i < PROTOTYPE_LAB.length; i++) {
-            double d = sq(l[0] - PROTOTYPE_LAB[i][0]) + sq(l[1] - PROTOTYPE_LAB[i][1]) + sq(l[2] - PROTOTYPE_LAB[i][2]);
-            if (d < bestD) {
-                bestD = d;
-                best = i;
-            }
-        }
-        return NAMES.get(best);
     }
 
     /** CIELAB (D65) of an sRGB colour {@code 0xRRGGBB}. */

@@ -92,15 +92,18 @@ class ToyWorldTest {
     @Test
     void captionsAndDescriptions() {
         ToyIdentity id = new ToyIdentity(Shape.DISC, ToyPattern.STRIPED, new ToyColour(0.0, 0.9, 0.9),
-                new ToyColour(0.64, 0.8, 0.9));
-        assertEquals("a red and blue striped disc", id.description());
+                new ToyColour(0.66, 0.8, 0.9));
+        assertEquals("a bright vivid red and bright blue striped disc", id.description());
         ToyPicture p = world.scene(id, dev.moa.train.data.SyntheticDataset.Scene.BEACH, 3);
         assertEquals("a photo of a disc on a beach", p.caption());
-        assertEquals("a red and blue striped disc on a beach", p.description());
-        assertEquals("a plain red disc", id.withPattern(ToyPattern.PLAIN).description());
-        assertEquals("a red and blue two-tone disc", id.withPattern(ToyPattern.HALVES).description());
-        assertEquals("green", ToyColour.nearestName(0x20A030));
-        assertEquals("yellow", new ToyColour(1 / 6.0, 0.9, 0.95).name());
+        assertEquals("a bright vivid red and bright blue striped disc on a beach", p.description());
+        assertEquals("a plain bright vivid red disc", id.withPattern(ToyPattern.PLAIN).description());
+        assertEquals("a bright vivid red and bright blue two-tone disc", id.withPattern(ToyPattern.HALVES).description());
+        // hue sectors of 30 degrees centred on the hue words; value and saturation in thirds of their ranges
+        assertEquals("yellow", new ToyColour(1 / 6.0, 0.75, 0.8).name());
+        assertEquals("red", new ToyColour(0.98, 0.75, 0.8).name());
+        assertEquals("dark pale azure", new ToyColour(7 / 12.0, 0.55, 0.6).name());
+        assertEquals("dark pale green", new ToyColour(7 / 12.0, 0.55, 0.6).nameWithHue("green"));
     }
 
     @Test
