@@ -65,6 +65,52 @@ class ClipTrainerTest {
     }
 
     @Test
+    void batchesAreGroupsOfNearMissesAndTextsAreCutAfterTheLongest() throws Exception {
+        try (ClipTrainer t = new ClipTrainer(TEXT, VISION, TOKENIZER, settings(1), dir)) {
+            ClipTrainer.Batch b = t.prepare(3);
+            List<String> texts = b.texts();
+            int len = b.ids().length / texts.size();
+            assertTrue(len < 77 && len > 6, "cut length " + len);
+            for (int g = 0; g < texts.size(); g += 4) {
+                String base = texts.get(g).replaceAll(" (on|in|at) .*$", "");   // the scene phrase varies with the view
+                for (int k = 1; k < 4; k++) {
+                    String other = texts.get(g + k).replaceAll(" (on|in|at) .*$", "");
+                    assertNotEquals(base, other, "near miss " + k + " of group " + g);
+                    // one attribute changed: the shape (last word), the pattern, or the colours; the rest stays
+                    String[] a = base.split(" "), o = other.split(" ");
+                    if (k == 1) {
+                        assertNotEquals(a[a.length - 1], o[o.length - 1], base + " / " + other);
+                    } else {
+                        assertEquals(a[a.length - 1], o[o.length - 1], base + " / " + other);
+                    }
+                }
+            }
+            // the end token is inside the cut for every row, and the cut rows equal the padded tokens' start
+            int eos = TEXT.eosTokenId();
+            for (int i = 0; i < texts.size(); i++) {
+                boolean seen = false;
+                for (int j = 0; j < len; j++) {
+                    seen |= b.ids()[i * len + j] == eos;
+                }
+                assertTrue(seen, "row " + i + " lost its end token");
+            }
+            // the cut changes nothing: end-token embeddings of cut and full-length ids agree
+            try (NDManager m = t.parameters().values().iterator().next().getManager().newSubManager()) {
+                dev.moa.text.ClipTokenizer tok = dev.moa.text.ClipTokenizer.fromFolder(TOKENIZER);
+                int[] full = new int[texts.size() * 77];
+                for (int i = 0; i < texts.size(); i++) {
+                    System.arraycopy(tok.encodePadded(texts.get(i)), 0, full, i * 77, 77);
+                }
+                float[] cut = t.textEmbeds(b.ids(), texts.size(), m).toFloatArray();
+                float[] all = t.textEmbeds(full, texts.size(), m).toFloatArray();
+                for (int i = 0; i < cut.length; i++) {   // different shapes, so different kernels: a tolerance
+                    assertEquals(all[i], cut[i], 1e-5, "embedding value " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void ridgeRecoversALinearMap() {
         java.util.Random r = new java.util.Random(3);
         double[][] x = new double[200][4], y = new double[200][2];
