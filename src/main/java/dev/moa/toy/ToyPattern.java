@@ -3,6 +3,12 @@ package dev.moa.toy;
 /**
  * The surface patterns of the toy world, coarse enough to survive a 4x-downsampling VAE: in the subject's own frame
  * (unit = the subject's radius, at least 0.3 x 64 = 19 px) the period is at least 0.66, i.e. 12.5 px or more.
+ *
+ * <p>The second colour is always the minority (stripes 40 % of the period, one check in four, dots, a side band of
+ * about a third), so which colour is named first in "a red and blue striped disc" can be seen in the picture. With
+ * equal shares (50/50 checks, halves) the order is invisible: an image tower can then only learn the pair as a set,
+ * and a probe for "the first colour" is capped at R^2 ~ 0.5 (measured on the first toy CLIP: 0.0 on checked and
+ * two-tone subjects, 0.8 on the colours' mean).
  */
 public enum ToyPattern {
     PLAIN("plain"), STRIPED("striped"), CHECKED("checked"), DOTTED("dotted"), HALVES("two-tone");
@@ -21,19 +27,19 @@ public enum ToyPattern {
         switch (this) {
             case PLAIN:
                 return false;
-            case STRIPED:
-                return Math.floorMod((long) Math.floor((u + 0.5 * PERIOD / 2) / (PERIOD / 2)), 2) == 1;
-            case CHECKED: {
+            case STRIPED:   // second-colour stripes of 0.4 of the period, centred at u = period / 2
+                return Math.abs(u - (Math.floor(u / PERIOD) + 0.5) * PERIOD) <= 0.2 * PERIOD;
+            case CHECKED: {   // one cell in four: (odd, odd) cells of half the period
                 long i = (long) Math.floor(u / (PERIOD / 2)), j = (long) Math.floor(v / (PERIOD / 2));
-                return Math.floorMod(i + j, 2) == 1;
+                return Math.floorMod(i, 2) == 1 && Math.floorMod(j, 2) == 1;
             }
             case DOTTED: {
                 double p = PERIOD * 1.1;
                 double gu = u - (Math.floor(u / p) + 0.5) * p, gv = v - (Math.floor(v / p) + 0.5) * p;
                 return gu * gu + gv * gv <= 0.2 * 0.2;
             }
-            case HALVES:
-                return u > 0;
+            case HALVES:   // a side band: the right third or so of the subject
+                return u > 0.3;
             default:
                 throw new IllegalStateException(toString());
         }

@@ -90,6 +90,28 @@ class ToyWorldTest {
     }
 
     @Test
+    void theSecondColourIsAVisibleMinorityInEveryPattern() {
+        // the first-named colour must be tellable from the picture: it covers most of the subject in every pattern
+        for (ToyPattern p : ToyPattern.values()) {
+            int second = 0, all = 0;
+            for (double u = -1; u <= 1; u += 0.01) {
+                for (double v = -1; v <= 1; v += 0.01) {
+                    if (u * u + v * v <= 1) {
+                        all++;
+                        second += p.secondColour(u, v) ? 1 : 0;
+                    }
+                }
+            }
+            double share = second / (double) all;
+            if (p == ToyPattern.PLAIN) {
+                assertEquals(0, share);
+            } else {
+                assertTrue(share > 0.1 && share < 0.45, p + ": second colour covers " + share + " of a disc");
+            }
+        }
+    }
+
+    @Test
     void captionsAndDescriptions() {
         ToyIdentity id = new ToyIdentity(Shape.DISC, ToyPattern.STRIPED, new ToyColour(0.0, 0.9, 0.9),
                 new ToyColour(0.66, 0.8, 0.9));
