@@ -319,7 +319,7 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
         Files.createDirectories(dir);
         String stepName = String.format(Locale.ROOT, "step-%07d", step);
         Path tmp = dir.resolve("." + stepName + ".tmp");
-        deleteTree(tmp);
+        dev.moa.io.AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
         SafetensorsWriter.write(tmp.resolve(PARAMS_FILE), params);
         optimizer.save(tmp.resolve(OPTIMIZER_FILE));
@@ -333,7 +333,7 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
         state.add("model", describe());
         AtomicFiles.writeString(tmp.resolve(STATE_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(state) + "\n");
         Path target = dir.resolve(stepName);
-        deleteTree(target);
+        dev.moa.io.AtomicFiles.deleteTree(target);
         AtomicFiles.move(tmp, target);
         saveModel(output);
         if (Files.exists(logFile())) {
@@ -344,7 +344,7 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
             all = s.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
         }
         for (int i = 0; i < all.size() - settings.keepLast(); i++) {
-            deleteTree(all.get(i));
+            dev.moa.io.AtomicFiles.deleteTree(all.get(i));
         }
         return target;
     }
@@ -405,16 +405,6 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
-    }
 
     // ------------------------------------------------------------------------------------ log
 

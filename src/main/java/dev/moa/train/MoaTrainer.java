@@ -344,7 +344,7 @@ public final class MoaTrainer implements AutoCloseable {
         Files.createDirectories(dir);
         String name = String.format("step-%07d", step);
         Path tmp = dir.resolve("." + name + ".tmp");
-        deleteTree(tmp);
+        dev.moa.io.AtomicFiles.deleteTree(tmp);
         moa.save(tmp);
         optimizer.save(tmp.resolve(OPTIMIZER_FILE));
         JsonObject state = new JsonObject();
@@ -354,7 +354,7 @@ public final class MoaTrainer implements AutoCloseable {
         state.add("settings", new GsonBuilder().create().toJsonTree(settings));
         AtomicFiles.writeString(tmp.resolve(STATE_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(state) + "\n");
         Path target = dir.resolve(name);
-        deleteTree(target);
+        dev.moa.io.AtomicFiles.deleteTree(target);
         AtomicFiles.move(tmp, target);
         moa.save(output);
         if (Files.exists(logFile())) {
@@ -365,21 +365,11 @@ public final class MoaTrainer implements AutoCloseable {
             all = s.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().toList();
         }
         for (int i = 0; i < all.size() - settings.keepLast(); i++) {
-            deleteTree(all.get(i));
+            dev.moa.io.AtomicFiles.deleteTree(all.get(i));
         }
         return target;
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
-    }
 
     // ------------------------------------------------------------------------------------ logging
 
