@@ -109,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
             Evaluation.Report r = new Evaluation(p, probe, base).run(all, cases.toAbsolutePath().getParent(),
                     noSheets ? null : output.resolve("sheets"), progress);
-            EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 400, 200) : null;
+            EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
             JsonObject about = new JsonObject();
             about.addProperty("model", model.path().toString());
             about.addProperty("moa", moaDir.toString());

@@ -7,6 +7,7 @@ import dev.moa.toy.ToyPattern;
 import dev.moa.toy.ToyWorld;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 
 /**
  * Gate 1: is identity in the image embeddings MoA conditions on? Linear probes fitted on training identities'
@@ -16,55 +17,81 @@ import java.util.List;
  * @param r2Primary R^2 over the primary colour's R, G and B (held-out identities)
  * @param r2Secondary the same for the second colour, over identities whose pattern shows it
  * @param patternAccuracy held-out pattern accuracy
+ * @param shapeAccuracy held-out shape accuracy (not a gate: MoA takes the class from the prompt's word)
  */
-public record EmbeddingProbe(double r2Primary, double r2Secondary, double patternAccuracy, int trained, int heldOut) {
+public record EmbeddingProbe(double r2Primary, double r2Secondary, double patternAccuracy, double shapeAccuracy,
+        int trained, int heldOut) {
 
+    /** Gate 1 on a pipeline's image encoder: reference views of training identities, then of held-out ones. */
     public static EmbeddingProbe measure(DiffusionPipeline pipeline, ToyWorld world, int train, int heldOut) {
-        Data tr = embed(pipeline, world, train, false);
-        Data te = embed(pipeline, world, heldOut, true);
-        double[][] wPrimary = ridge(tr.x, tr.primary, 1e-2);
-        double r2p = r2(te.x, te.primary, wPrimary);
-        List<Integer> two = new ArrayList<>();
-        for (int i = 0; i < tr.x.length; i++) {
-            if (tr.pattern[i] != ToyPattern.PLAIN.ordinal()) {
-                two.add(i);
-            }
+        List<ToyIdentity> tr = new ArrayList<>(), te = world.heldOutIdentities(heldOut);
+        for (int i = 0; i < train; i++) {
+            tr.add(world.trainingIdentity(i));
         }
-        double[][] wSecondary = ridge(rows(tr.x, two), rows(tr.secondary, two), 1e-2);
-        List<Integer> twoTest = new ArrayList<>();
-        for (int i = 0; i < te.x.length; i++) {
-            if (te.pattern[i] != ToyPattern.PLAIN.ordinal()) {
-                twoTest.add(i);
-            }
-        }
-        double r2s = r2(rows(te.x, twoTest), rows(te.secondary, twoTest), wSecondary);
-        Softmax p = Softmax.train(tr.x, tr.pattern, ToyPattern.values().length, 600, 0.5, 1e-3);
-        int ok = 0;
-        for (int i = 0; i < te.x.length; i++) {
-            ok += p.predict(te.x[i]) == te.pattern[i] ? 1 : 0;
-        }
-        return new EmbeddingProbe(r2p, r2s, ok / (double) te.x.length, tr.x.length, te.x.length);
+        return fit(embed(pipeline, world, tr), tr, embed(pipeline, world, te), te);
     }
 
-    private record Data(double[][] x, double[][] primary, double[][] secondary, int[] pattern) {}
+    /**
+     * Fits the probes on embeddings {@code xTrain} of identities {@code train} and scores them on {@code xTest} of
+     * {@code test}: ridge regressions (with a bias) for the RGB of the first and the second colour (the second over
+     * two-colour patterns only), softmax regressions for pattern and shape.
+     */
+    public static EmbeddingProbe fit(double[][] xTrain, List<ToyIdentity> train, double[][] xTest, List<ToyIdentity> test) {
+        double[][] wPrimary = ridge(xTrain, targets(train, true), 1e-2);
+        double r2p = r2(xTest, targets(test, true), wPrimary);
+        List<Integer> two = twoColours(train), twoTest = twoColours(test);
+        double[][] wSecondary = ridge(rows(xTrain, two), rows(targets(train, false), two), 1e-2);
+        double r2s = r2(rows(xTest, twoTest), rows(targets(test, false), twoTest), wSecondary);
+        double pattern = accuracy(xTrain, train, xTest, test, id -> id.pattern().ordinal(), ToyPattern.values().length);
+        double shape = accuracy(xTrain, train, xTest, test, id -> ToyWorld.SHAPES.indexOf(id.shape()),
+                ToyWorld.SHAPES.size());
+        return new EmbeddingProbe(r2p, r2s, pattern, shape, xTrain.length, xTest.length);
+    }
 
-    private static Data embed(DiffusionPipeline pipeline, ToyWorld world, int n, boolean heldOut) {
-        double[][] x = new double[n][], p = new double[n][], s = new double[n][];
-        int[] pat = new int[n];
-        for (int i = 0; i < n; i++) {
-            ToyIdentity id = heldOut ? world.heldOutIdentity(i) : world.trainingIdentity(i);
-            try (Subject sub = pipeline.subject(null, world.reference(id, 7_000_000 + i).image(), null)) {
+    private static double accuracy(double[][] xTrain, List<ToyIdentity> train, double[][] xTest, List<ToyIdentity> test,
+            ToIntFunction<ToyIdentity> label, int classes) {
+        int[] y = new int[train.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = label.applyAsInt(train.get(i));
+        }
+        Softmax p = Softmax.train(xTrain, y, classes, 600, 0.5, 1e-3);
+        int ok = 0;
+        for (int i = 0; i < xTest.length; i++) {
+            ok += p.predict(xTest[i]) == label.applyAsInt(test.get(i)) ? 1 : 0;
+        }
+        return ok / (double) xTest.length;
+    }
+
+    private static List<Integer> twoColours(List<ToyIdentity> ids) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (ids.get(i).pattern() != ToyPattern.PLAIN) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    private static double[][] targets(List<ToyIdentity> ids, boolean primary) {
+        double[][] y = new double[ids.size()][];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = rgb((primary ? ids.get(i).primary() : ids.get(i).secondary()).rgb());
+        }
+        return y;
+    }
+
+    private static double[][] embed(DiffusionPipeline pipeline, ToyWorld world, List<ToyIdentity> ids) {
+        double[][] x = new double[ids.size()][];
+        for (int i = 0; i < x.length; i++) {
+            try (Subject sub = pipeline.subject(null, world.reference(ids.get(i), 7_000_000 + i).image(), null)) {
                 float[] e = sub.embedding().toFloatArray();
                 x[i] = new double[e.length];
                 for (int k = 0; k < e.length; k++) {
                     x[i][k] = e[k];
                 }
             }
-            p[i] = rgb(id.primary().rgb());
-            s[i] = rgb(id.secondary().rgb());
-            pat[i] = id.pattern().ordinal();
         }
-        return new Data(x, p, s, pat);
+        return x;
     }
 
     private static double[] rgb(int c) {

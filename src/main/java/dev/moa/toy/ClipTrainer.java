@@ -18,6 +18,7 @@ import dev.moa.tensor.Scalars;
 import dev.moa.text.ClipTokenizer;
 import dev.moa.train.BaseTrainer;
 import dev.moa.train.ParamInit;
+import dev.moa.eval.EmbeddingProbe;
 import dev.moa.train.data.Rng;
 import dev.moa.train.data.SyntheticDataset;
 import java.io.IOException;
@@ -463,32 +464,23 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
      * A linear probe on image embeddings (the issue's first gate): ridge regressions fitted on reference views of
      * {@code nTrain} training identities, evaluated on reference views of {@code nTest} held-out identities: R^2 of the
      * RGB of both colours (0..1; the second colour over two-colour patterns only) and accuracy of pattern and shape
-     * (one-vs-rest regression, arg max).
+     * (softmax regression): the same probe as gate 1 of {@code moa eval --gates} ({@link EmbeddingProbe}).
      */
     public JsonObject linearProbe(int nTrain, int nTest) {
         List<ToyIdentity> train = new ArrayList<>(), test = world.heldOutIdentities(nTest);
         for (int i = 0; i < nTrain; i++) {
             train.add(world.trainingIdentity(8_000_000L + i));
         }
-        double[][] xTrain = features(train, 8_000_000L), xTest = features(test, 9_000_000L);
+        EmbeddingProbe p = EmbeddingProbe.fit(features(train, 8_000_000L), train, features(test, 9_000_000L), test);
         JsonObject o = new JsonObject();
         o.addProperty("train_identities", nTrain);
         o.addProperty("held_out_identities", nTest);
-        o.addProperty("r2_colour1_rgb", r2(xTrain, targets(train, 0), xTest, targets(test, 0)));
-        boolean[] twoTrain = new boolean[nTrain], twoTest = new boolean[nTest];
-        for (int i = 0; i < nTrain; i++) {
-            twoTrain[i] = train.get(i).pattern() != ToyPattern.PLAIN;
-        }
-        for (int i = 0; i < nTest; i++) {
-            twoTest[i] = test.get(i).pattern() != ToyPattern.PLAIN;
-        }
-        o.addProperty("r2_colour2_rgb", r2(select(xTrain, twoTrain), select(targets(train, 1), twoTrain),
-                select(xTest, twoTest), select(targets(test, 1), twoTest)));
-        o.addProperty("accuracy_pattern", accuracy(xTrain, train, xTest, test, id -> id.pattern().ordinal(),
-                ToyPattern.values().length));
-        o.addProperty("accuracy_shape", accuracy(xTrain, train, xTest, test, id -> ToyWorld.SHAPES.indexOf(id.shape()),
-                ToyWorld.SHAPES.size()));
-        o.addProperty("note", "ridge regression (lambda 1e-2) on reference-view image embeddings of training identities,"
+        o.addProperty("r2_colour1_rgb", p.r2Primary());
+        o.addProperty("r2_colour2_rgb", p.r2Secondary());
+        o.addProperty("accuracy_pattern", p.patternAccuracy());
+        o.addProperty("accuracy_shape", p.shapeAccuracy());
+        o.addProperty("note", "eval.EmbeddingProbe (gate 1 of moa eval --gates): ridge regression to each colour's RGB,"
+                + " softmax regression to pattern and shape, on reference-view image embeddings of training identities,"
                 + " scored on held-out identities");
         return o;
     }
@@ -501,137 +493,12 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         List<float[]> e = embedImages(images);
         double[][] x = new double[e.size()][];
         for (int i = 0; i < x.length; i++) {
-            x[i] = new double[e.get(i).length + 1];
-            for (int j = 0; j < e.get(i).length; j++) {
+            x[i] = new double[e.get(i).length];
+            for (int j = 0; j < x[i].length; j++) {
                 x[i][j] = e.get(i)[j];
             }
-            x[i][e.get(i).length] = 1;   // bias
         }
         return x;
-    }
-
-    private static double[][] targets(List<ToyIdentity> ids, int which) {
-        double[][] y = new double[ids.size()][3];
-        for (int i = 0; i < y.length; i++) {
-            int c = (which == 0 ? ids.get(i).primary() : ids.get(i).secondary()).rgb();
-            y[i] = new double[] {((c >> 16) & 0xFF) / 255.0, ((c >> 8) & 0xFF) / 255.0, (c & 0xFF) / 255.0};
-        }
-        return y;
-    }
-
-    private static double[][] select(double[][] a, boolean[] keep) {
-        List<double[]> out = new ArrayList<>();
-        for (int i = 0; i < a.length; i++) {
-            if (keep[i]) {
-                out.add(a[i]);
-            }
-        }
-        return out.toArray(new double[0][]);
-    }
-
-    /** Ridge solution W (features x outputs) of min |XW - Y|^2 + lambda |W|^2. */
-    static double[][] ridge(double[][] x, double[][] y, double lambda) {
-        int d = x[0].length, k = y[0].length;
-        double[][] a = new double[d][d + k];
-        for (double[] row : x) {
-            for (int i = 0; i < d; i++) {
-                for (int j = 0; j < d; j++) {
-                    a[i][j] += row[i] * row[j];
-                }
-            }
-        }
-        for (int n = 0; n < x.length; n++) {
-            for (int i = 0; i < d; i++) {
-                for (int j = 0; j < k; j++) {
-                    a[i][d + j] += x[n][i] * y[n][j];
-                }
-            }
-        }
-        for (int i = 0; i < d; i++) {
-            a[i][i] += lambda;
-        }
-        for (int c = 0; c < d; c++) {   // Gauss-Jordan with partial pivoting
-            int piv = c;
-            for (int r = c + 1; r < d; r++) {
-                if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) {
-                    piv = r;
-                }
-            }
-            double[] t = a[c];
-            a[c] = a[piv];
-            a[piv] = t;
-            double p = a[c][c];
-            for (int j = c; j < d + k; j++) {
-                a[c][j] /= p;
-            }
-            for (int r = 0; r < d; r++) {
-                if (r != c && a[r][c] != 0) {
-                    double f = a[r][c];
-                    for (int j = c; j < d + k; j++) {
-                        a[r][j] -= f * a[c][j];
-                    }
-                }
-            }
-        }
-        double[][] w = new double[d][k];
-        for (int i = 0; i < d; i++) {
-            System.arraycopy(a[i], d, w[i], 0, k);
-        }
-        return w;
-    }
-
-    private static double[] predict(double[] x, double[][] w) {
-        double[] out = new double[w[0].length];
-        for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < out.length; j++) {
-                out[j] += x[i] * w[i][j];
-            }
-        }
-        return out;
-    }
-
-    private static double r2(double[][] xTrain, double[][] yTrain, double[][] xTest, double[][] yTest) {
-        if (xTrain.length == 0 || xTest.length == 0) {
-            return Double.NaN;
-        }
-        double[][] w = ridge(xTrain, yTrain, 1e-2);
-        int k = yTest[0].length;
-        double[] mean = new double[k];
-        for (double[] y : yTest) {
-            for (int j = 0; j < k; j++) {
-                mean[j] += y[j] / yTest.length;
-            }
-        }
-        double res = 0, tot = 0;
-        for (int n = 0; n < xTest.length; n++) {
-            double[] p = predict(xTest[n], w);
-            for (int j = 0; j < k; j++) {
-                res += (p[j] - yTest[n][j]) * (p[j] - yTest[n][j]);
-                tot += (yTest[n][j] - mean[j]) * (yTest[n][j] - mean[j]);
-            }
-        }
-        return 1 - res / tot;
-    }
-
-    private static double accuracy(double[][] xTrain, List<ToyIdentity> train, double[][] xTest, List<ToyIdentity> test,
-            java.util.function.ToIntFunction<ToyIdentity> label, int classes) {
-        double[][] y = new double[train.size()][classes];
-        for (int i = 0; i < y.length; i++) {
-            y[i][label.applyAsInt(train.get(i))] = 1;
-        }
-        double[][] w = ridge(xTrain, y, 1e-2);
-        int right = 0;
-        for (int n = 0; n < xTest.length; n++) {
-            double[] p = predict(xTest[n], w);
-            int best = 0;
-            for (int j = 1; j < classes; j++) {
-                if (p[j] > p[best]) {
-                    best = j;
-                }
-            }
-            right += best == label.applyAsInt(test.get(n)) ? 1 : 0;
-        }
-        return (double) right / xTest.length;
     }
 
     /** Final zero-shot evaluation and linear probe into {@code clip_eval.json}. */

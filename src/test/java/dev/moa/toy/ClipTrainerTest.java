@@ -111,21 +111,6 @@ class ClipTrainerTest {
     }
 
     @Test
-    void ridgeRecoversALinearMap() {
-        java.util.Random r = new java.util.Random(3);
-        double[][] x = new double[200][4], y = new double[200][2];
-        for (int i = 0; i < 200; i++) {
-            x[i] = new double[] {r.nextGaussian(), r.nextGaussian(), r.nextGaussian(), 1};
-            y[i] = new double[] {2 * x[i][0] - x[i][2] + 0.5, x[i][1]};
-        }
-        double[][] w = ClipTrainer.ridge(x, y, 1e-9);
-        assertEquals(2, w[0][0], 1e-6);
-        assertEquals(-1, w[2][0], 1e-6);
-        assertEquals(0.5, w[3][0], 1e-6);
-        assertEquals(1, w[1][1], 1e-6);
-    }
-
-    @Test
     void lossFallsAndResumeIsExact() throws Exception {
         Path straight = dir.resolve("straight");
         List<Double> a = new ArrayList<>();
