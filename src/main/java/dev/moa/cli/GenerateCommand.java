@@ -62,6 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
     private StableDiffusion sd;
     private DiffusionPipeline pipeline;
     private Outputs out;
+    private long[] grid;
 
     @Override
     public Integer call() throws Exception {
@@ -71,10 +72,17 @@ final class GenerateCommand implements Callable<Integer> {
         List<List<SubjectSpec>> sets;
         MorphSpec morph;
         try {   // every flag and file is checked before the (slow) model load
+            if (moa.moaDir == null && moa.anyGiven() && model.isDefault()) {
+                moa.moaDir = Defaults.moa();   // MoA flags on the default base model: its MoA
+            }
             sets = moa.sets();
             morph = moa.morphSpec();
             o = sampling.build(moa.moaDir != null ? SAMPLE_MOA_PROMPT : SAMPLE_PROMPT, log);
             moa.check(sets, morph, o.latents() != null && o.latents().shape() != null && o.latents().shape()[0] > 1);
+            grid = sampling.seedList();
+            if (grid != null && morph != null) {
+                throw new IllegalArgumentException("--seeds does not go with --morph");
+            }
             out = Outputs.of(output, o.seed());   // the output location is checked before the models load
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -84,7 +92,11 @@ final class GenerateCommand implements Callable<Integer> {
             if (moa.moaDir == null) {
                 try (DiffusionPipeline p = DiffusionPipeline.of(sd)) {
                     pipeline = p;
-                    writeAll(p.generate(o, progress()), 0);
+                    if (grid != null) {
+                        seedGrid(o, List.of(new Row("prompt", new Conditioning.Prompt(), null)));
+                    } else {
+                        writeAll(p.generate(o, progress()), 0);
+                    }
                 }
                 return 0;
             }
@@ -106,6 +118,19 @@ final class GenerateCommand implements Callable<Integer> {
         List<List<Subject>> subjectSets = new ArrayList<>();
         for (List<SubjectSpec> set : sets.isEmpty() ? List.of(List.<SubjectSpec>of()) : sets) {
             subjectSets.add(pipeline.subjects(set));
+        }
+        if (grid != null) {
+            List<Row> rows = new ArrayList<>();
+            if (moa.withPrior) {
+                rows.add(new Row("prior", conditioning(subjectSets.get(0)).withMode(MoaMode.PRIOR), "prior"));
+            }
+            for (List<Subject> set : subjectSets) {
+                List<String> words = new ArrayList<>();
+                set.forEach(x -> words.add(x.word() + "=" + x.image().getFileName()));
+                rows.add(new Row(set.isEmpty() ? moa.mode.cliName() : String.join(", ", words), conditioning(set), null));
+            }
+            seedGrid(o, rows);
+            return;
         }
         GenerationResult prior = null;
         if (moa.withPrior) {
@@ -168,6 +193,32 @@ final class GenerateCommand implements Callable<Integer> {
         if (moa.routerMaps != null && moa.mode != MoaMode.MOA) {
             log.println("note: --router-maps needs --mode moa (the router is not used in mode " + moa.mode.cliName() + ")");
         }
+    }
+
+    /** One row of a --seeds grid: a label and what conditions it. */
+    private record Row(String label, Conditioning conditioning, String fileSuffix) {}
+
+    /** --seeds: every row at every seed (one image each, written with its parameters) and one grid sheet. */
+    private void seedGrid(GenerationOptions o, List<Row> rows) throws IOException {
+        Sheet sheet = new Sheet();
+        String[] titles = new String[grid.length];
+        for (int j = 0; j < grid.length; j++) {
+            titles[j] = "seed " + grid[j];
+        }
+        sheet.columnTitles(titles);
+        int index = 0;
+        for (Row row : rows) {
+            List<RgbImage> cells = new ArrayList<>();
+            for (GenerationResult r : pipeline.generateSeeds(o, row.conditioning(), grid, progress())) {
+                r.warnings().forEach(w -> log.println("warning: " + w));
+                write(out.path(index++, row.fileSuffix()), r, 0);
+                cells.add(Pictures.forDisplay(r.image(0), 128));
+            }
+            sheet.row(row.label(), cells);
+        }
+        Path sp = out.path(0, "grid");
+        sheet.write(sp, Map.of("Description", "uncurated: every seed of " + grid.length + ", prompt: " + o.prompt()));
+        System.out.println(sp);
     }
 
     private Conditioning.Moa conditioning(List<Subject> subjects) {

@@ -7,6 +7,8 @@ import dev.moa.schedulers.Schedulers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Prompt, sampling and size options; {@link #build} turns them into {@link GenerationOptions}. */
@@ -57,6 +59,48 @@ final class SamplingOptions {
     @Option(names = "--init-image", paramLabel = "FILE", description = "image-to-image: start from this picture")
     Path initImage;
 
+    @Option(names = "--seeds", paramLabel = "A-B|A,B,..",
+            description = "one image per seed (e.g. 0-7) and a grid sheet of them all, uncurated; with --with-prior a"
+                    + " prior row above the MoA row(s)")
+    String seeds;
+
+    /** The seeds of --seeds (null without it), checked: at most 64, not with --seed, --batch, --latents. */
+    long[] seedList() {
+        if (seeds == null) {
+            return null;
+        }
+        List<Long> out = new ArrayList<>();
+        try {
+            for (String part : seeds.split(",")) {
+                String t = part.trim();
+                int dash = t.indexOf('-', 1);
+                if (dash > 0) {
+                    long a = Long.parseLong(t.substring(0, dash).trim()), b = Long.parseLong(t.substring(dash + 1).trim());
+                    if (b < a || b - a >= MAX_SEEDS) {
+                        throw new IllegalArgumentException("--seeds " + seeds + ": range " + t + " must go upwards and hold"
+                                + " at most " + MAX_SEEDS + " seeds");
+                    }
+                    for (long v = a; v <= b; v++) {
+                        out.add(v);
+                    }
+                } else {
+                    out.add(Long.parseLong(t));
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--seeds " + seeds + ": expected seeds like 0-7 or 1,5,9");
+        }
+        if (out.size() > MAX_SEEDS || out.stream().anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException("--seeds " + seeds + ": at most " + MAX_SEEDS + " seeds, none negative");
+        }
+        if (seed >= 0 || batch != 1 || latentsFile != null) {
+            throw new IllegalArgumentException("--seeds does not go with --seed, --batch or --latents");
+        }
+        return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    static final int MAX_SEEDS = 64;
+
     @Option(names = "--denoise",
             description = "image-to-image denoising strength: 0 keeps the picture, 1 redraws it (default 0.75)")
     Double denoise;
@@ -75,7 +119,8 @@ final class SamplingOptions {
         if (clipSkip < 1) {
             throw new IllegalArgumentException("--clip-skip counts from 1 (1 = no skip), got " + clipSkip);
         }
-        long s = seed;
+        long[] list = seedList();
+        long s = list != null ? list[0] : seed;
         if (s < 0) {
             s = GenerationOptions.randomSeed();
             log.println("seed " + s);

@@ -71,6 +71,33 @@ class MoaGenerateCommandTest {
     }
 
     @Test
+    void seedsWriteEveryImageAndAnUncuratedGrid() throws Exception {
+        Path out = dir.resolve("g.png");
+        CliRunner.Result r = CliRunner.run("generate", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString(), "--steps", "2", "-q", "--prompt", "a man in a cafe",
+                "--subject", "man=" + MAN, "--with-prior", "--seeds", "3-5", "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        // prior row (3 seeds) then the MoA row (3 seeds), and the grid: 3 columns of at least 128 px, 2 rows
+        for (String f : new String[] {"g-prior.png", "g-2-prior.png", "g-3-prior.png", "g-4.png", "g-5.png", "g-6.png"}) {
+            assertTrue(Files.exists(dir.resolve(f)), f + " in " + Arrays.toString(dir.toFile().list()));
+        }
+        assertTrue(PngText.read(dir.resolve("g-4.png")).get("parameters").contains("Seed: 3"));
+        assertTrue(PngText.read(dir.resolve("g-6.png")).get("parameters").contains("Seed: 5"));
+        // the grid's seed-3 MoA image is the same computation as a single --seed 3 run
+        Path single = dir.resolve("single.png");
+        assertEquals(0, CliRunner.run("generate", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString(), "--steps", "2", "-q", "--prompt", "a man in a cafe",
+                "--subject", "man=" + MAN, "--seed", "3", "-o", single.toString()).code());
+        assertArrayEquals(Images.read(single).data(), Images.read(dir.resolve("g-4.png")).data());
+        RgbImage grid = Images.read(dir.resolve("g-grid.png"));
+        assertTrue(grid.width() >= 3 * 128 && grid.height() >= 2 * 128, grid.width() + "x" + grid.height());
+        r = CliRunner.run(args("--subject", "man=" + MAN, "--seeds", "0-7", "--batch", "2", "-o", out.toString()));
+        assertTrue(r.code() != 0 && r.err().contains("--seeds does not go with"), r.toString());
+        r = CliRunner.run(args("--subject", "man=" + MAN, "--seeds", "9-2", "-o", out.toString()));
+        assertTrue(r.code() != 0 && r.err().contains("range 9-2 must go upwards"), r.toString());
+    }
+
+    @Test
     void subjectSetsSwapSubjectsAtTheSameSeed() throws Exception {
         ok("--prompt", "a man in a cafe", "--subjects", "man=" + MAN, "--subjects", "man=" + WOMAN, "-o",
                 dir.resolve("swap.png").toString());
