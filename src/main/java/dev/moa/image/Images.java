@@ -38,6 +38,16 @@ import org.w3c.dom.Node;
 public final class Images {
     private Images() {}
 
+    /** Largest image decoded, in pixels (about 200 MB as 8-bit RGB; decoding allocates a few times that). */
+    public static final long MAX_PIXELS = 64_000_000L;
+
+    /** An image whose header announces more than {@link #MAX_PIXELS}. */
+    static final class TooLargeException extends IIOException {
+        TooLargeException(String message) {
+            super(message);
+        }
+    }
+
     /** The formats {@link #read} accepts, as named in its error messages. */
     public static final String SUPPORTED = "png, jpeg, bmp, gif";
 
@@ -71,6 +81,8 @@ public final class Images {
         int[] offset = {0, 0, 0, 0}; // GIF: frame left, top, screen width, height
         try {
             img = readFirst(bytes, format, offset);
+        } catch (TooLargeException e) {
+            throw new IOException("cannot read image " + name + ": " + e.getMessage(), e);
         } catch (IIOException e) {
             String msg = e.getMessage() == null ? "" : e.getMessage();
             if (msg.contains("Unsupported Image Type")) {
@@ -197,6 +209,12 @@ public final class Images {
         ImageReader reader = readers.next();
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, false, false);
+            long w = reader.getWidth(0), h = reader.getHeight(0);   // from the header: nothing decoded yet
+            if (w * h > MAX_PIXELS) {
+                throw new TooLargeException(String.format(Locale.ROOT, "%d x %d pixels (%.0f megapixels) is over the"
+                        + " limit of %d megapixels; scale it down first (subject photos are used at 224 px)", w, h,
+                        w * h / 1e6, MAX_PIXELS / 1_000_000));
+            }
             String[] truncated = {null};
             reader.addIIOReadWarningListener(new IIOReadWarningListener() {
                 @Override

@@ -38,6 +38,9 @@ public record GenerationOptions(String prompt, String negativePrompt, int steps,
     public static final int DEFAULT_STEPS = 25;
     public static final double DEFAULT_GUIDANCE = 7.5;
 
+    /** Largest width or height: SD 1.x at 4096 x 4096 already attends over 262,144 latent positions. */
+    public static final int MAX_SIDE = 4096;
+
     public GenerationOptions {
         Objects.requireNonNull(prompt, "a prompt is required");
         negativePrompt = negativePrompt == null ? "" : negativePrompt;
@@ -52,6 +55,11 @@ public record GenerationOptions(String prompt, String negativePrompt, int steps,
         }
         if (width < 0 || height < 0) {
             throw new IllegalArgumentException("width and height must be positive");
+        }
+        if (width > MAX_SIDE || height > MAX_SIDE) {
+            throw new IllegalArgumentException("width and height must be at most " + MAX_SIDE + " pixels, got " + width
+                    + " x " + height + " (the UNet's attention at that size needs more memory than a CPU machine has;"
+                    + " generate smaller and upscale)");
         }
         if (batch < 1 || batch > 64) {
             throw new IllegalArgumentException("batch must be between 1 and 64, got " + batch);

@@ -54,4 +54,12 @@ class BadInputTest {
         assertFails("clip skip 99 is out of range", "generate", "--model", TINY, "--steps", "1", "--clip-skip", "99",
                 "-o", dir.resolve("x.png").toString());
     }
+
+    @Test
+    void hugeSizesAreRefusedBeforeTheModelLoads() throws Exception {
+        long t0 = System.nanoTime();
+        assertFails("at most 4096 pixels, got 100000 x 64", "generate", "--model", TINY, "--steps", "1", "--width",
+                "100000", "--height", "64", "-o", dir.resolve("x.png").toString());
+        assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "a usage error must come before any work");
+    }
 }

@@ -76,6 +76,33 @@ class ImagesTest {
     }
 
     @Test
+    void hugeImagesAreRefusedFromTheirHeaderBeforeAnyDecoding() throws Exception {
+        // a PNG whose header announces 26000 x 26000 (676 megapixels) and whose data is a few bytes: only the header
+        // is read, so the answer is immediate and names the limit (the full image would need gigabytes)
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(26000).putInt(26000).put((byte) 8).put((byte) 2).put((byte) 0)
+                .put((byte) 0).put((byte) 0);
+        chunk(out, "IHDR", ihdr.array());
+        chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9c, 0x03, 0x00});
+        chunk(out, "IEND", new byte[0]);
+        long t0 = System.nanoTime();
+        IOException e = assertThrows(IOException.class, () -> Images.decode(out.toByteArray(), "big.png"));
+        assertTrue(e.getMessage().contains("big.png") && e.getMessage().contains("26000 x 26000 pixels (676 megapixels)")
+                && e.getMessage().contains("limit of 64 megapixels"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "took " + (System.nanoTime() - t0) / 1e9 + " s");
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(12 + data.length);
+        b.putInt(data.length).put(type.getBytes(StandardCharsets.US_ASCII)).put(data);
+        CRC32 crc = new CRC32();
+        crc.update(b.array(), 4, 4 + data.length);
+        b.putInt((int) crc.getValue());
+        out.write(b.array());
+    }
+
+    @Test
     void exifOrientationTurnsJpegsUpright() throws Exception {
         RgbImage src = quadrants();
         for (int o = 1; o <= 8; o++) {
