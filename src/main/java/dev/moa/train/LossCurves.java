@@ -81,4 +81,49 @@ public final class LossCurves {
         }
         sheet.write(png, Map.of("Description", "training losses from " + csv.getFileName()));
     }
+
+    /**
+     * After a resume: keeps the header and the rows of steps up to {@code step} (later ones will be redone) and drops
+     * rows that are cut off or unreadable, as a kill during a write or a full disk leaves them.
+     *
+     * @return how many unreadable rows were dropped
+     */
+    public static int truncate(Path csv, long step) throws IOException {
+        if (!Files.exists(csv)) {
+            return 0;
+        }
+        List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+        List<String> keep = new java.util.ArrayList<>();
+        int columns = -1, dropped = 0;
+        for (String line : lines) {
+            if (line.startsWith("step")) {
+                columns = line.split(",", -1).length;
+                keep.add(line);
+                continue;
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            long s;
+            try {
+                s = Long.parseLong(cells[0]);
+                for (int k = 1; k < cells.length; k++) {
+                    if (!cells[k].isEmpty()) {
+                        Double.parseDouble(cells[k]);
+                    }
+                }
+            } catch (NumberFormatException e) {
+                dropped++;
+                continue;
+            }
+            if (columns > 0 && cells.length != columns) {
+                dropped++;
+            } else if (s <= step) {
+                keep.add(line);
+            }
+        }
+        dev.moa.io.AtomicFiles.writeString(csv, String.join("\n", keep) + "\n");
+        return dropped;
+    }
 }

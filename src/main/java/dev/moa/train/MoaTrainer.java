@@ -391,19 +391,9 @@ public final class MoaTrainer implements AutoCloseable {
         }
     }
 
-    /** After a resume, drops log rows of steps the checkpoint did not include (they will be redone). */
+    /** After a resume, drops log rows of steps the checkpoint did not include (they will be redone) and cut-off rows. */
     private void truncateLog() throws IOException {
-        Path f = logFile();
-        if (!Files.exists(f)) {
-            return;
-        }
-        List<String> keep = new ArrayList<>();
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-            if (line.startsWith("step") || Long.parseLong(line.substring(0, line.indexOf(','))) <= step) {
-                keep.add(line);
-            }
-        }
-        AtomicFiles.writeString(f, String.join("\n", keep) + "\n");
+        LossCurves.truncate(logFile(), step);
     }
 
     // ------------------------------------------------------------------------------------ validation
