@@ -83,7 +83,10 @@ final class GenerateCommand implements Callable<Integer> {
             if (grid != null && morph != null) {
                 throw new IllegalArgumentException("--seeds does not go with --morph");
             }
-            out = Outputs.of(output, o.seed());   // the output location is checked before the models load
+            out = Outputs.of(output, o.seed());   // the output locations are checked before the models load
+            if (moa.routerMaps != null) {
+                Outputs.checkFile(moa.routerMaps, "--router-maps");
+            }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

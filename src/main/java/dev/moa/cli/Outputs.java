@@ -38,7 +38,7 @@ final class Outputs {
         }
         if (output != null && lower.endsWith(".png")) {
             Path abs = output.toAbsolutePath();
-            Files.createDirectories(abs.getParent());
+            writableFolder(abs.getParent(), "--output " + output);
             String name = abs.getFileName().toString();
             return new Outputs(abs.getParent(), name.substring(0, name.length() - 4), true);
         }
@@ -46,13 +46,46 @@ final class Outputs {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + ": --output must be a .png file name or a folder");
         }
-        Files.createDirectories(dir);
+        writableFolder(dir, "--output " + dir);
         String stem = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + seed;
         String unique = stem;
         for (int i = 2; Files.exists(dir.resolve(unique + ".png")); i++) {
             unique = stem + "_" + i;
         }
         return new Outputs(dir, unique, false);
+    }
+
+    /**
+     * Checks, before any work, that a file can be written at {@code file} (its folder is made if needed).
+     *
+     * @throws IllegalArgumentException naming {@code flag} when it cannot
+     */
+    static void checkFile(Path file, String flag) throws IOException {
+        Path abs = file.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            throw new IllegalArgumentException(flag + " " + file + " is a folder; give a file name");
+        }
+        writableFolder(abs.getParent(), flag + " " + file);
+    }
+
+    /** Makes {@code dir} if needed and checks it is a writable folder; the message names {@code what}. */
+    private static void writableFolder(Path dir, String what) throws IOException {
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new IllegalArgumentException(what + ": " + p + " is a file, not a folder");
+            }
+            if (Files.isDirectory(p)) {
+                break;
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(what + ": cannot create " + dir + " (permission denied)");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException(what + ": folder " + dir + " is not writable");
+        }
     }
 
     /** The path of image {@code index} (0-based) with an optional suffix ("prior", "sheet", "frame-03"). */

@@ -62,4 +62,17 @@ class BadInputTest {
                 "100000", "--height", "64", "-o", dir.resolve("x.png").toString());
         assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "a usage error must come before any work");
     }
+
+    @Test
+    void outputLocationsUnderAFileAreRefusedBeforeAnyWork() throws Exception {
+        Path file = inputs.resolve("plain-file");
+        Files.writeString(file, "x");
+        assertFails("--output " + file.resolve("x.png") + ": " + file + " is a file, not a folder", "generate", "--model",
+                TINY, "--steps", "1", "-o", file.resolve("x.png").toString());
+        // --router-maps is checked with --output, before the image and the prior are made
+        assertFails("--router-maps " + file.resolve("m.png") + ": " + file + " is a file", "generate", "--model", TINY,
+                "--moa", Fixtures.path("models/tiny-moa").toString(), "--steps", "1", "--subject",
+                "man=" + Fixtures.path("ref/moa_files/pub_man.png"), "--with-prior", "--router-maps",
+                file.resolve("m.png").toString(), "-o", dir.resolve("x.png").toString());
+    }
 }
