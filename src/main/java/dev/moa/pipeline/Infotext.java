@@ -31,8 +31,11 @@ public final class Infotext {
         kv.put("Steps", Integer.toString(o.steps()));
         kv.put("Sampler", sampler);
         kv.put("CFG scale", trim(o.guidance()));
-        kv.put("Seed", Long.toString(seed));
+        kv.put("Seed", Long.toString(seed));   // with given latents it still draws ancestral samplers' noise
         kv.put("Size", width + "x" + height);
+        if (o.latents() != null) {   // the starting point: without it the seed alone does not reproduce the image
+            kv.put("Latents", o.latents().describe());
+        }
         kv.put("Model", model);
         if (o.clipSkip() > 0) {
             kv.put("Clip skip", Integer.toString(o.clipSkip() + 1));   // A1111 counts the last layer as 1

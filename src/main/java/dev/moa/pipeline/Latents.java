@@ -55,6 +55,23 @@ public record Latents(float[] values, long[] shape, String source) {
         }
     }
 
+    /** For the PNG's parameters: the file's name and a short hash of the values, "latents.safetensors (3f2a9c01b4)". */
+    public String describe() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            b.putFloat(v);
+        }
+        String hash;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(b.array());
+            hash = java.util.HexFormat.of().formatHex(d).substring(0, 10);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String file = source == null ? "given" : java.nio.file.Path.of(source).getFileName().toString();
+        return file + " (" + hash + ")";
+    }
+
     String name() {
         return source == null ? "initial latents" : source;
     }

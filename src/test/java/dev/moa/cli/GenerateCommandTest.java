@@ -69,6 +69,9 @@ class GenerateCommandTest {
                 "--scheduler", "ddim", "--seed", "50", "-o", b.toString()).code());
         // the seed's noise differs from the fixture's latents by up to 2.4e-7: within one level, not bit for bit
         Close.assertPixelsClose(Images.read(a), Images.read(b), 1, "--seed 50 draws the fixture's latents");
+        // the PNG names its starting point: the seed alone would not reproduce it
+        String p = PngText.read(a).get("parameters");
+        assertTrue(p.matches("(?s).*Latents: \"?latents.safetensors \\([0-9a-f]{10}\\)\"?.*"), p);
     }
 
     @Test
