@@ -22,6 +22,7 @@ final class ThreadsOption {
         if (threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads must be >= 1");
         }
+        ai.djl.engine.Engine.getEngine("PyTorch");   // the native library must be loaded before any JNI call
         JniUtils.setNumThreads(threads);
     }
 }
