@@ -72,9 +72,6 @@ final class GenerateCommand implements Callable<Integer> {
         List<List<SubjectSpec>> sets;
         MorphSpec morph;
         try {   // every flag and file is checked before the (slow) model load
-            if (moa.moaDir == null && moa.anyGiven() && model.isDefault()) {
-                moa.moaDir = Defaults.moa();   // MoA flags on the default base model: its MoA
-            }
             sets = moa.sets();
             morph = moa.morphSpec();
             o = sampling.build(moa.moaDir != null ? SAMPLE_MOA_PROMPT : SAMPLE_PROMPT, log);
