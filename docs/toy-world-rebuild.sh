@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Rebuilds the shipped toy world (models/toy-world, models/toy-world-moa) from nothing with this project's own
+# trainers: VAE, CLIP, UNet, MoA, then the evaluation with its gates. Every stage checkpoints; run the script again
+# after an interruption and each stage continues exactly from its last checkpoint (a finished stage is skipped).
+#
+#   docs/toy-world-rebuild.sh RUNS_DIR        (e.g. docs/toy-world-rebuild.sh ../runs)
+#
+# Times measured on a 2-core AMD EPYC (Zen 5) VM, 24 GiB, with the parallel stages on one libtorch thread each
+# (docs/toy-world.md has the figures of the shipped run). Two threads per process while another process runs on the
+# same 2 cores are 10-50x slower (OpenMP oversubscription): keep --threads 1 when stages overlap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:?usage: docs/toy-world-rebuild.sh RUNS_DIR}"
+mkdir -p "$RUNS"
+
+resume() { [ -d "$1/checkpoints" ] && echo --resume || true; }
+done_() { [ -f "$1" ]; }
+
+# 1. VAE: 4x down-sampling, 32/64/64 channels, 8 norm groups; 4000 steps of batch 8 (32 px crops), ~13 min
+done_ "$RUNS/vae/vae_eval.json" || ./moa train-vae --output "$RUNS/vae" --steps 4000 --batch 8 --crop 32 --lr 1e-3 \
+  --warmup 50 --norm-groups 8 --save-every 100 --keep 2 --sample-every 250 --seed 0 --threads 2 $(resume "$RUNS/vae")
+
+# 2. CLIP, first 400 steps of batch 128 (~10 min with 2 threads); its text tower at step 400 conditions the UNet
+CLIP="--batch 128 --lr 5e-4 --weight-decay 0.1 --warmup 100 --keep 2 --seed 0"
+if ! done_ "$RUNS/clip400/clip_eval.json"; then
+  [ -d "$RUNS/clip/checkpoints/step-0000400" ] || ./moa train-clip --output "$RUNS/clip" --steps 400 $CLIP \
+    --save-every 100 --sample-every 300 --threads 2 $(resume "$RUNS/clip")
+  ./moa train-clip --output "$RUNS/clip400" --steps 400 $CLIP --sample-every 0 --threads 1 \
+    --resume "$RUNS/clip/checkpoints/step-0000400"
+fi
+
+# 3. in parallel, one thread each: CLIP on to 1200 steps (its image tower is MoA's image encoder), and the UNet
+#    (64/128/128, one resnet per block, attention at 8x8, 4x4 and mid) on the step-400 text tower
+pids=()
+done_ "$RUNS/clip/clip_eval.json" || {
+  ./moa train-clip --output "$RUNS/clip" --steps 1200 $CLIP --save-every 100 --sample-every 300 --threads 1 \
+    --resume >> "$RUNS/clip.log" 2>&1 & pids+=($!); }
+UNET_STEPS="${UNET_STEPS:-1000}"
+./moa train-unet --output "$RUNS/unet" --vae "$RUNS/vae/vae" --text-encoder "$RUNS/clip400/text_encoder" \
+  --channels 64,128,128 --layers-per-block 1 --steps "$UNET_STEPS" --batch 16 --lr 3e-4 --warmup 100 --save-every 100 \
+  --keep 2 --sample-every 250 --seed 0 --threads 1 $(resume "$RUNS/unet") >> "$RUNS/unet.log" 2>&1 & pids+=($!)
+for p in "${pids[@]}"; do wait "$p"; done
+
+# 4. the base pipeline: the UNet run's folder plus CLIP's image tower (MoA's image encoder)
+BASE="$RUNS/toy-world"
+if [ ! -d "$BASE" ]; then
+  mkdir -p "$BASE.partial"
+  cp -r "$RUNS/unet/"{model_index.json,scheduler,text_encoder,tokenizer,unet,vae} "$BASE.partial/"
+  cp -r "$RUNS/clip/"{image_encoder,feature_extractor} "$BASE.partial/"
+  rm -f "$BASE.partial/tokenizer/tokenizer.json"   # vocab.json + merges.txt are the same tokenizer
+  cat > "$BASE.partial/model_index.json" <<'EOF'
+{
+  "_class_name": "StableDiffusionPipeline",
+  "_diffusers_version": "0.30.0",
+  "scheduler": ["diffusers", "DDIMScheduler"],
+  "text_encoder": ["transformers", "CLIPTextModel"],
+  "tokenizer": ["transformers", "CLIPTokenizer"],
+  "unet": ["diffusers", "UNet2DConditionModel"],
+  "vae": ["diffusers", "AutoencoderKL"],
+  "image_encoder": ["transformers", "CLIPVisionModelWithProjection"],
+  "feature_extractor": ["transformers", "CLIPImageProcessor"],
+  "safety_checker": [null, null],
+  "requires_safety_checker": false
+}
+EOF
+  mv "$BASE.partial" "$BASE"
+fi
+
+# 5. MoA on the toy world (training identities only)
+MOA_STEPS="${MOA_STEPS:-2000}"
+./moa train --base "$BASE" --image-encoder "$BASE/image_encoder" --data toy-world --output "$RUNS/moa" \
+  --steps "$MOA_STEPS" --batch 8 --resolution 64 --lr 1e-4 --lr-router 5e-4 --warmup 50 --save-every 100 --keep 2 \
+  --validate-every 100 --seed 0 --threads 2 $(resume "$RUNS/moa")
+
+# 6. the evaluation on held-out identities and seeds, with the gates
+./moa eval --model "$BASE" --moa "$RUNS/moa" --cases eval/toy/cases.jsonl --output "$RUNS/eval" --gates --limit 50
+
+# 7. the shipped copies, in fp16
+# ./moa convert --input "$BASE" --output models/toy-world
+# mkdir -p "$RUNS/moa-final" && cp "$RUNS/moa/"{moa_config.json,moa.safetensors} "$RUNS/moa-final/"
+# ./moa convert --input "$RUNS/moa-final" --output models/toy-world-moa
