@@ -117,7 +117,7 @@ public final class ClipImageProcessor {
             }
             o = e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new IOException("bad preprocessor config " + configJson + ": " + e.getMessage(), e);
+            throw new IOException("bad preprocessor config " + configJson + ": " + dev.moa.io.Json.explain(e), e);
         }
         try {
             return fromJson(o);

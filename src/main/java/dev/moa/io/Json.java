@@ -26,8 +26,22 @@ public final class Json {
             }
             return e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new WeightsFormatException(file + ": invalid JSON (" + e.getMessage() + ")", e);
+            throw new WeightsFormatException(file + ": invalid JSON (" + explain(e) + ")", e);
         }
+    }
+
+    /**
+     * What a JSON parse error says, for a user: Gson's message without its exception class names and its
+     * troubleshooting URL ("Expected value at line 1 column 12 path $.a[2]").
+     */
+    public static String explain(Throwable e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        int see = m.indexOf("\nSee http");
+        if (see >= 0) {
+            m = m.substring(0, see);
+        }
+        m = m.replaceAll("(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error): ", "").strip();
+        return m.isEmpty() ? "malformed JSON" : m;
     }
 
     public static boolean isSet(JsonObject o, String key) {

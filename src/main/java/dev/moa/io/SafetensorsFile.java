@@ -117,7 +117,7 @@ public final class SafetensorsFile implements TensorSource {
             }
             root = el.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new WeightsFormatException(path + ": header is not valid JSON (" + e.getMessage() + ")", e);
+            throw new WeightsFormatException(path + ": header is not valid JSON (" + Json.explain(e) + ")", e);
         }
         long dataStart = 8 + headerLen;
         long dataSize = size - dataStart;

@@ -32,7 +32,7 @@ public final class ShardedSafetensors implements TensorSource {
         try {
             root = JsonParser.parseString(Files.readString(indexJson)).getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new WeightsFormatException(indexJson + ": not a valid safetensors index (" + e.getMessage() + ")", e);
+            throw new WeightsFormatException(indexJson + ": not a valid safetensors index (" + Json.explain(e) + ")", e);
         }
         if (!root.has("weight_map") || !root.get("weight_map").isJsonObject()) {
             throw new WeightsFormatException(indexJson + ": no \"weight_map\" object");

@@ -151,6 +151,11 @@ class SafetensorsTest {
 
         Path notJson = raw("notjson.safetensors", "{nope", new byte[0]);
         assertTrue(message(notJson).contains("not valid JSON"), message(notJson));
+        // Gson's words for it, without its class names and troubleshooting URL
+        Path garbage = raw("garbage.safetensors", "{\"a\": [1,2,}garbage", new byte[0]);
+        String g = message(garbage);
+        assertTrue(g.contains("not valid JSON (Expected value at line 1 column 12") && !g.contains("com.google")
+                && !g.contains("http") && !g.contains("\n"), g);
 
         String past = "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
         Path truncated = raw("trunc.safetensors", past, new byte[8]);

@@ -314,7 +314,7 @@ public final class FfhqWildDataset implements SourceDataset {
             }
             return e.getAsJsonObject();
         } catch (JsonParseException e) {
-            throw new DataFormatException(file + ": invalid JSON (" + e.getMessage() + ")", e);
+            throw new DataFormatException(file + ": invalid JSON (" + dev.moa.io.Json.explain(e) + ")", e);
         }
     }
 

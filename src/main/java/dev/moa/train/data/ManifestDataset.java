@@ -96,7 +96,7 @@ public final class ManifestDataset implements SourceDataset {
                 }
                 o = e.getAsJsonObject();
             } catch (JsonParseException e) {
-                throw new DataFormatException(where + ": invalid JSON (" + e.getMessage() + ")", e);
+                throw new DataFormatException(where + ": invalid JSON (" + dev.moa.io.Json.explain(e) + ")", e);
             }
             Path image = path(o, "image", base, where, true);
             String caption = string(o, "caption", where, true);
