@@ -149,9 +149,26 @@ final class GenerateCommand implements Callable<Integer> {
                 write(out.path(0, String.format("frame-%02d", k++)), f.result(), 0, Map.of("Morph", at));
                 frames.add(Pictures.forDisplay(f.result().image(0), 128));
             }
-            Path gif = out.withExtension("morph", "gif");
+            // --output m.png names the animation m.gif; a folder gets <stem>-morph.gif beside the frames
+            Path gif = out.withExtension(out.explicitFile() ? null : "morph", "gif");
             GifWriter.write(gif, frames, Math.max(60, 2000 / moa.frames));
             System.out.println(gif);
+            if (prior != null) {   // reference A | reference B | prior | every frame
+                List<RgbImage> row = new ArrayList<>(List.of(Pictures.forDisplay(Images.read(morph.from()), 128),
+                        Pictures.forDisplay(Images.read(morph.to()), 128), Pictures.forDisplay(prior.image(0), 128)));
+                row.addAll(frames);
+                String[] titles = new String[row.size()];
+                titles[0] = "reference A";
+                titles[1] = "reference B";
+                titles[2] = "prior";
+                for (int f = 3; f < titles.length; f++) {
+                    titles[f] = "frame " + (f - 3);
+                }
+                Path sp = out.path(0, "sheet");
+                new Sheet().columnTitles(titles).row(morph.word(), row).write(sp,
+                        Map.of("Description", "morph of " + morph.word() + ": references | prior | frames"));
+                System.out.println(sp);
+            }
             return;
         }
         Sheet sheet = new Sheet();

@@ -119,12 +119,15 @@ class MoaGenerateCommandTest {
 
     @Test
     void morphWritesFramesAndAGifWhoseEndsAreTheTwoSubjects() throws Exception {
-        ok("--prompt", "a man in a cafe", "--morph", "man=" + MAN + "," + WOMAN, "--frames", "3", "-o",
+        ok("--prompt", "a man in a cafe", "--morph", "man=" + MAN + "," + WOMAN, "--frames", "3", "--with-prior", "-o",
                 dir.resolve("m.png").toString());
         for (int k = 0; k < 3; k++) {
             assertTrue(Files.exists(dir.resolve(String.format("m-frame-%02d.png", k))));
         }
-        Path gif = dir.resolve("m-morph.gif");
+        // --with-prior: the prior and a sheet (references, prior, frames); the animation is named after --output
+        assertTrue(Files.exists(dir.resolve("m-prior.png")));
+        assertTrue(Images.read(dir.resolve("m-sheet.png")).width() >= 6 * 128);
+        Path gif = dir.resolve("m.gif");
         try (ImageInputStream in = ImageIO.createImageInputStream(gif.toFile())) {
             ImageReader r = ImageIO.getImageReadersByFormatName("gif").next();
             r.setInput(in);
