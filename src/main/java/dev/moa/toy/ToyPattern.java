@@ -4,8 +4,9 @@ package dev.moa.toy;
  * The surface patterns of the toy world, coarse enough to survive a 4x-downsampling VAE: in the subject's own frame
  * (unit = the subject's radius, at least 0.3 x 64 = 19 px) the period is at least 0.66, i.e. 12.5 px or more.
  *
- * <p>The second colour is always the minority (stripes 40 % of the period, one check in four, dots, a side band of
- * about a third), so which colour is named first in "a red and blue striped disc" can be seen in the picture. With
+ * <p>The second colour is always the minority (stripes 40 % of the period, the lines of a windowpane check, dots, a
+ * side band of about a third), so which colour is named first in "a red and blue striped disc" can be seen in the
+ * picture. (A check of one cell in four looked like the dots: the pattern probes confused the two.) With
  * equal shares (50/50 checks, halves) the order is invisible: an image tower can then only learn the pair as a set,
  * and a probe for "the first colour" is capped at R^2 ~ 0.5 (measured on the first toy CLIP: 0.0 on checked and
  * two-tone subjects, 0.8 on the colours' mean).
@@ -13,8 +14,10 @@ package dev.moa.toy;
 public enum ToyPattern {
     PLAIN("plain"), STRIPED("striped"), CHECKED("checked"), DOTTED("dotted"), HALVES("two-tone");
 
-    /** Period of stripes, checks and dots in subject units. */
+    /** Period of stripes and dots in subject units. */
     static final double PERIOD = 0.66;
+    /** Period of the check's grid lines and the lines' share of it: wider than the stripes so the lines stay >= 4 px. */
+    static final double CHECK_PERIOD = 1.0, CHECK_LINE = 0.22;
 
     public final String adjective;
 
@@ -29,9 +32,9 @@ public enum ToyPattern {
                 return false;
             case STRIPED:   // second-colour stripes of 0.4 of the period, centred at u = period / 2
                 return Math.abs(u - (Math.floor(u / PERIOD) + 0.5) * PERIOD) <= 0.2 * PERIOD;
-            case CHECKED: {   // one cell in four: (odd, odd) cells of half the period
-                long i = (long) Math.floor(u / (PERIOD / 2)), j = (long) Math.floor(v / (PERIOD / 2));
-                return Math.floorMod(i, 2) == 1 && Math.floorMod(j, 2) == 1;
+            case CHECKED: {   // a grid of lines (a windowpane check): lines 0.22 of a 1.0 period, 39 % of the area
+                double p = CHECK_PERIOD, gu = u / p - Math.floor(u / p), gv = v / p - Math.floor(v / p);
+                return gu < CHECK_LINE || gv < CHECK_LINE;
             }
             case DOTTED: {
                 double p = PERIOD * 1.1;
