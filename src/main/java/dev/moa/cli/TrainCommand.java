@@ -91,6 +91,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validate-every", defaultValue = "500", description = "validation sheet interval, 0 = never (default ${DEFAULT-VALUE})")
     int validateEvery;
 
+    @Option(names = "--log-every", description = "progress line every N steps (default: about every 10 seconds)")
+    Integer logEvery;
+
     @Option(names = "--seed", defaultValue = "0", description = "seed for data order, noise and initialisation (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -119,8 +122,12 @@ final class TrainCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new ParameterException(spec.commandLine(), "--batch must be >= 1");
         }
+        if (logEvery != null && logEvery < 1) {
+            throw new ParameterException(spec.commandLine(), "--log-every must be >= 1");
+        }
+        LogCadence cadence = new LogCadence(logEvery);
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
-                maxGradNorm, saveEvery, keep, validateEvery, 10, seed);
+                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed);
         log.println("loading " + model.base);
         try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), c -> log.println("  " + c))) {
             SubjectEncoder enc = SubjectEncoder.load(model.imageEncoder, sd.manager());
@@ -161,7 +168,7 @@ final class TrainCommand implements Callable<Integer> {
                     t.train(new TrainingListener() {
                         @Override
                         public void onStep(StepStats s, long total) {
-                            if (s.step() % settings.logEvery() == 0 || s.step() == total || s.step() == start + 1) {
+                            if (cadence.due(s.step(), total, start)) {
                                 double el = (System.nanoTime() - t0) / 1e9;
                                 double per = el / (s.step() - start);
                                 log.printf("step %d/%d  loss %.4f (diffusion %.4f, router %.4f, object %.2e)  %.2f s/step"

@@ -45,8 +45,8 @@ final class TrainerOptions {
     @Option(names = "--sample-every", description = "sample picture interval in steps, 0 = never")
     Integer sampleEvery;
 
-    @Option(names = "--log-every", defaultValue = "10", description = "progress line interval in steps (default ${DEFAULT-VALUE})")
-    int logEvery;
+    @Option(names = "--log-every", description = "progress line every N steps (default: about every 10 seconds)")
+    Integer logEvery;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the world, the initialisation and the noise (default ${DEFAULT-VALUE})")
     long seed;
@@ -74,7 +74,7 @@ final class TrainerOptions {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (logEvery < 1) {
+        if (logEvery != null && logEvery < 1) {
             throw new ParameterException(spec.commandLine(), "--log-every must be >= 1");
         }
         return s;
@@ -101,10 +101,11 @@ final class TrainerOptions {
         }
         long start = t.step();
         long t0 = System.nanoTime();
+        LogCadence cadence = new LogCadence(logEvery);
         t.train(new BaseTrainer.Listener() {
             @Override
             public void onStep(BaseTrainer.Step s, long total) {
-                if (s.step() % logEvery == 0 || s.step() == total || s.step() == start + 1) {
+                if (cadence.due(s.step(), total, start)) {
                     double per = (System.nanoTime() - t0) / 1e9 / (s.step() - start);
                     log.println(t.progressLine(s, total, per));
                 }
