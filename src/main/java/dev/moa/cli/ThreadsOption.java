@@ -16,6 +16,11 @@ final class ThreadsOption {
 
     /** Applies the setting (before any work); a bad value is a usage error. */
     void apply() {
+        apply(spec, threads);
+    }
+
+    /** Sets libtorch's threads (null: leave the default); shared with the trainers' options. */
+    static void apply(CommandSpec spec, Integer threads) {
         if (threads == null) {
             return;
         }

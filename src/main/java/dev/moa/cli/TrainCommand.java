@@ -122,10 +122,12 @@ final class TrainCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new ParameterException(spec.commandLine(), "--batch must be >= 1");
         }
-        if (logEvery != null && logEvery < 1) {
-            throw new ParameterException(spec.commandLine(), "--log-every must be >= 1");
+        LogCadence cadence;
+        try {
+            cadence = new LogCadence(logEvery);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        LogCadence cadence = new LogCadence(logEvery);
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
                 maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed);
         log.println("loading " + model.base);

@@ -1,6 +1,5 @@
 package dev.moa.cli;
 
-import ai.djl.pytorch.jni.JniUtils;
 import dev.moa.train.BaseTrainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -59,13 +58,7 @@ final class TrainerOptions {
 
     /** Settings with each trainer's defaults where a flag is not given; bad values give a usage error. */
     BaseTrainer.Settings settings(CommandSpec spec, int dSteps, int dBatch, double dLr, double dWd, int dWarmup, int dSample) {
-        if (threads != null) {
-            if (threads < 1) {
-                throw new ParameterException(spec.commandLine(), "--threads must be >= 1");
-            }
-            ai.djl.engine.Engine.getEngine("PyTorch");   // the native library must be loaded first
-            JniUtils.setNumThreads(threads);
-        }
+        ThreadsOption.apply(spec, threads);
         BaseTrainer.Settings s = new BaseTrainer.Settings(steps != null ? steps : dSteps, batch != null ? batch : dBatch,
                 lr != null ? lr : dLr, weightDecay != null ? weightDecay : dWd, warmup != null ? warmup : dWarmup,
                 maxGradNorm, saveEvery, keep, sampleEvery != null ? sampleEvery : dSample, seed);

@@ -105,6 +105,13 @@ public final class Infotext {
     /** First 10 hex digits of the file's SHA-256 (A1111's short hash). */
     public static String shortHash(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
+            return shortHash(in);
+        }
+    }
+
+    /** First 10 hex digits of the SHA-256 of a stream's bytes. */
+    static String shortHash(InputStream in) throws IOException {
+        try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {

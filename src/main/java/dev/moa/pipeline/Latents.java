@@ -63,10 +63,9 @@ public record Latents(float[] values, long[] shape, String source) {
         }
         String hash;
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(b.array());
-            hash = java.util.HexFormat.of().formatHex(d).substring(0, 10);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            hash = Infotext.shortHash(new java.io.ByteArrayInputStream(b.array()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // a byte array does not fail to read
         }
         String file = source == null ? "given" : java.nio.file.Path.of(source).getFileName().toString();
         return file + " (" + hash + ")";
