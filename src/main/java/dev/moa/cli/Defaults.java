@@ -16,4 +16,9 @@ final class Defaults {
     static Path tinyModel() {
         return home().resolve("fixtures/models/tiny-sd");
     }
+
+    /** The bundled tiny MoA checkpoint that goes with {@link #tinyModel()}. */
+    static Path tinyMoa() {
+        return home().resolve("fixtures/models/tiny-moa");
+    }
 }

@@ -3,6 +3,7 @@ package dev.moa.cli;
 import dev.moa.image.GifWriter;
 import dev.moa.image.Images;
 import dev.moa.image.Pictures;
+import dev.moa.image.Provenance;
 import dev.moa.image.RgbImage;
 import dev.moa.image.Sheet;
 import dev.moa.moa.MoaMode;
@@ -165,8 +166,8 @@ final class GenerateCommand implements Callable<Integer> {
                     titles[f] = "frame " + (f - 3);
                 }
                 Path sp = out.path(0, "sheet");
-                new Sheet().columnTitles(titles).row(morph.word(), row).write(sp,
-                        Map.of("Description", "morph of " + morph.word() + ": references | prior | frames"));
+                new Sheet().columnTitles(titles).row(morph.word(), row).write(sp, Provenance.generated(
+                        Map.of("Description", "morph of " + morph.word() + ": references | prior | frames")));
                 System.out.println(sp);
             }
             return;
@@ -180,8 +181,8 @@ final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < r.images().size(); i++) {
                 if (!m.isEmpty()) {
                     Path mp = index + i == 0 ? moa.routerMaps : Outputs.sibling(moa.routerMaps, index + i + 1);
-                    System.out.println(Outputs.write(mp, Pictures.routerPicture(r.image(i), m.get(i)), Map.of("Description",
-                            "MoA router map: personalized-branch weight averaged over layers and steps")));
+                    System.out.println(Outputs.write(mp, Pictures.routerPicture(r.image(i), m.get(i)), Provenance.generated(Map.of("Description",
+                            "MoA router map: personalized-branch weight averaged over layers and steps"))));
                 }
             }
             writeAll(r, index);
@@ -204,7 +205,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         if (prior != null) {
             Path sp = out.path(0, "sheet");
-            sheet.write(sp, Map.of("Description", "reference photos | prior | personalized"));
+            sheet.write(sp, Provenance.generated(Map.of("Description", "reference photos | prior | personalized")));
             System.out.println(sp);
         }
         if (moa.routerMaps != null && moa.mode != MoaMode.MOA) {
@@ -234,7 +235,8 @@ final class GenerateCommand implements Callable<Integer> {
             sheet.row(row.label(), cells);
         }
         Path sp = out.path(0, "grid");
-        sheet.write(sp, Map.of("Description", "uncurated: every seed of " + grid.length + ", prompt: " + o.prompt()));
+        sheet.write(sp, Provenance.generated(Map.of("Description", "uncurated: every seed of " + grid.length
+                + ", prompt: " + o.prompt())));
         System.out.println(sp);
     }
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {GenerateCommand.class, CheckCommand.class, MoaInitCommand.class, TrainCommand.class,
                 MakeSyntheticDataCommand.class, BenchCommand.class, EvalCommand.class, SwapCommand.class,
                 ToyWorldCommand.class,
-                TrainVaeCommand.class, TrainClipCommand.class, TrainUNetCommand.class, ConvertCommand.class,
+                TrainVaeCommand.class, TrainClipCommand.class, TrainUNetCommand.class, ConvertCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -97,7 +97,7 @@ final class SwapCommand implements Callable<Integer> {
             sheet.row(prompt, List.of(Pictures.forDisplay(r.input(), 192), Pictures.forDisplay(r.reconstruction().image(0), 192),
                     Pictures.forDisplay(r.swapped().image(0), 192), Pictures.sideBySide(refs, 192)));
             Path sp = out.path(0, "sheet");
-            sheet.write(sp, Map.of("Description", "input | reconstruction | swapped"));
+            sheet.write(sp, dev.moa.image.Provenance.generated(Map.of("Description", "input | reconstruction | swapped")));
             System.out.println(sp);
         }
         return 0;

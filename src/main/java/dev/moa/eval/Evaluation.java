@@ -137,8 +137,8 @@ public final class Evaluation {
             }
             subjects.forEach(Subject::close);
             if (sheets != null) {
-                sheet.write(sheets.resolve(c.id() + ".png"), Map.of("Description", "evaluation case " + c.id() + ": "
-                        + c.prompt()));
+                sheet.write(sheets.resolve(c.id() + ".png"), dev.moa.image.Provenance.generated(Map.of("Description",
+                        "evaluation case " + c.id() + ": " + c.prompt())));
             }
         }
         Map<String, Figure> figures = new LinkedHashMap<>();

@@ -69,6 +69,14 @@ public final class Images {
 
     /** Decodes an image file's bytes; {@code name} is used in error messages. */
     public static RgbImage decode(byte[] bytes, String name) throws IOException {
+        return decode(bytes, name, MAX_PIXELS);
+    }
+
+    /**
+     * Decodes an image file's bytes, refusing (from the header, before decoding) images of more than
+     * {@code maxPixels} pixels; {@code name} is used in error messages.
+     */
+    public static RgbImage decode(byte[] bytes, String name, long maxPixels) throws IOException {
         String format = sniff(bytes);
         if (format == null) {
             String what = bytes.length == 0 ? "empty file" : unsupportedName(bytes);
@@ -80,7 +88,7 @@ public final class Images {
         BufferedImage img;
         int[] offset = {0, 0, 0, 0}; // GIF: frame left, top, screen width, height
         try {
-            img = readFirst(bytes, format, offset);
+            img = readFirst(bytes, format, offset, Math.min(maxPixels, MAX_PIXELS));
         } catch (TooLargeException e) {
             throw new IOException("cannot read image " + name + ": " + e.getMessage(), e);
         } catch (IIOException e) {
@@ -201,7 +209,8 @@ public final class Images {
         return 0;
     }
 
-    private static BufferedImage readFirst(byte[] bytes, String format, int[] gifPlacement) throws IOException {
+    private static BufferedImage readFirst(byte[] bytes, String format, int[] gifPlacement, long maxPixels)
+            throws IOException {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
         if (!readers.hasNext()) {
             throw new IIOException("no ImageIO reader for " + format);
@@ -210,10 +219,11 @@ public final class Images {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, false, false);
             long w = reader.getWidth(0), h = reader.getHeight(0);   // from the header: nothing decoded yet
-            if (w * h > MAX_PIXELS) {
+            if (w * h > maxPixels) {
                 throw new TooLargeException(String.format(Locale.ROOT, "%d x %d pixels (%.0f megapixels) is over the"
-                        + " limit of %d megapixels; scale it down first (subject photos are used at 224 px)", w, h,
-                        w * h / 1e6, MAX_PIXELS / 1_000_000));
+                        + " limit of %s megapixels; scale it down first (subject photos are used at 224 px)", w, h,
+                        w * h / 1e6, maxPixels % 1_000_000 == 0 ? Long.toString(maxPixels / 1_000_000)
+                                : String.format(Locale.ROOT, "%.2f", maxPixels / 1e6)));
             }
             String[] truncated = {null};
             reader.addIIOReadWarningListener(new IIOReadWarningListener() {

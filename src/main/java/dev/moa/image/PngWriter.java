@@ -78,7 +78,7 @@ public final class PngWriter {
         ByteArrayOutputStream c = new ByteArrayOutputStream();
         c.write(key.getBytes(StandardCharsets.ISO_8859_1));
         c.write(0);
-        if (latin1(value)) {
+        if (latin1(value) && !key.equals(Provenance.XMP_KEYWORD)) {   // XMP is always iTXt, UTF-8
             c.write(value.getBytes(StandardCharsets.ISO_8859_1));
             chunk(out, "tEXt", c.toByteArray());
         } else {

@@ -302,18 +302,31 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     private SubjectPrompt bind(String prompt, List<Subject> subjects) {
         List<String> words = new ArrayList<>();
-        for (Subject s : subjects) {
-            if (s.word() != null) {
-                words.add(s.word());
+        subjects.forEach(s -> words.add(s.word()));
+        return bindWords(prompt, words);
+    }
+
+    /**
+     * How subjects with these words (null for a subject bound by an {@code <|image|>} marker) bind in the prompt;
+     * callers that queue work (the server) use it to refuse a request before any generation starts.
+     *
+     * @throws IllegalArgumentException when a word is missing from the prompt, markers and words are mixed, or
+     *     the counts differ
+     */
+    public SubjectPrompt bindWords(String prompt, List<String> wordsOrNulls) {
+        List<String> words = new ArrayList<>();
+        for (String w : wordsOrNulls) {
+            if (w != null) {
+                words.add(w);
             }
         }
-        if (!words.isEmpty() && words.size() != subjects.size()) {
+        if (!words.isEmpty() && words.size() != wordsOrNulls.size()) {
             throw new IllegalArgumentException("either every subject names its word or none does (with <|image|> markers)");
         }
         SubjectPrompt bound = SubjectPrompt.bind(model.tokenizer(), prompt, words);
-        if (bound.count() != subjects.size()) {
+        if (bound.count() != wordsOrNulls.size()) {
             throw new IllegalArgumentException("the prompt binds " + bound.count() + " subject(s) but "
-                    + subjects.size() + " image(s) were given");
+                    + wordsOrNulls.size() + " image(s) were given");
         }
         return bound;
     }

@@ -95,7 +95,7 @@ public final class Infotext {
         meta.put("parameters", parameters(r.options(), r.schedulerName(), r.seeds()[i], r.width(), r.height(),
                 model.name(), kv));
         meta.put("Software", "moa-java");
-        return meta;
+        return dev.moa.image.Provenance.generated(meta);
     }
 
     static String trim(double v) {
@@ -110,7 +110,7 @@ public final class Infotext {
     }
 
     /** First 10 hex digits of the SHA-256 of a stream's bytes. */
-    static String shortHash(InputStream in) throws IOException {
+    public static String shortHash(InputStream in) throws IOException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];

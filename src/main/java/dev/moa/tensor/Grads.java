@@ -25,6 +25,22 @@ public final class Grads {
         return () -> JniUtils.setGradMode(before);
     }
 
+    /**
+     * Copies {@code source}'s values into {@code target} in place (a parameter keeps its identity and its gradient
+     * flag), e.g. when a checkpoint is resumed. Written as an indexed assignment under no-grad because DJL's
+     * {@code NDArray.set(float[])} goes through libtorch's deprecated AutoNonVariableTypeMode, which prints a long
+     * warning to stderr that no {@code -q} can silence.
+     */
+    public static void assign(NDArray target, NDArray source) {
+        if (!target.getShape().equals(source.getShape())) {
+            throw new IllegalArgumentException("cannot assign " + source.getShape() + " to " + target.getShape());
+        }
+        try (Scope s = disabled()) {
+            target.set(new ai.djl.ndarray.index.NDIndex("..."), source.getDataType() == target.getDataType() ? source
+                    : source.toType(target.getDataType(), false));
+        }
+    }
+
     /** Zeroes one parameter's gradient in place (cheaper than DJL's zeroGradients, which walks every array). */
     public static void zero(NDArray p) {
         if (p instanceof PtNDArray && p.hasGradient()) {

@@ -358,7 +358,7 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
         RgbImage grid = sampleGrid(samplePrompts(), 6, 25, 5.0);
         Files.createDirectories(dir);
         Path f = dir.resolve(String.format(Locale.ROOT, "step-%07d.png", step()));
-        dev.moa.image.PngWriter.write(f, grid);
+        dev.moa.image.PngWriter.write(f, grid, dev.moa.image.Provenance.generated(java.util.Map.of()));
         return f;
     }
 

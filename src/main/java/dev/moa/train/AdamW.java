@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.moa.io.SafetensorsFile;
 import dev.moa.io.SafetensorsWriter;
+import dev.moa.tensor.Grads;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -117,8 +118,10 @@ public final class AdamW {
                         throw new IOException(file + ": optimizer state has no '" + kind + k + "'");
                     }
                 }
-                expAvg.get(k).set(f.load("exp_avg." + k, state).toFloatArray());
-                expAvgSq.get(k).set(f.load("exp_avg_sq." + k, state).toFloatArray());
+                try (NDManager tmp = state.newSubManager()) {
+                    Grads.assign(expAvg.get(k), f.load("exp_avg." + k, tmp));
+                    Grads.assign(expAvgSq.get(k), f.load("exp_avg_sq." + k, tmp));
+                }
             }
             String s = f.metadata().get("step");
             if (s == null) {

@@ -399,7 +399,7 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
             }
             try (NDManager tmp = NDManager.newBaseManager()) {
                 for (Map.Entry<String, NDArray> e : target.entrySet()) {
-                    e.getValue().set(f.load(e.getKey(), tmp).toFloatArray());
+                    dev.moa.tensor.Grads.assign(e.getValue(), f.load(e.getKey(), tmp));
                 }
             }
         }

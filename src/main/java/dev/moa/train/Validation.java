@@ -79,7 +79,7 @@ final class Validation {
         } finally {
             moa.install(sd.unet());   // training goes on with MoA installed
         }
-        sheet.write(file, Map.of("Description", "MoA validation, " + title));
+        sheet.write(file, dev.moa.image.Provenance.generated(Map.of("Description", "MoA validation, " + title)));
         return file;
     }
 

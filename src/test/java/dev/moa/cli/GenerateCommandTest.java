@@ -49,6 +49,13 @@ class GenerateCommandTest {
         assertEquals(32, img.width());
         String p = PngText.read(out).get("parameters");
         assertTrue(p.startsWith("a photo of a cat\nNegative prompt: blurry\nSteps: 3, Sampler: Euler a, CFG scale: 6, Seed: 42, Size: 32x32, Model: tiny-sd"), p);
+        // labelled as AI-generated in standard metadata: IPTC DigitalSourceType in the XMP packet (an iTXt chunk)
+        String xmp = PngText.read(out).get(dev.moa.image.Provenance.XMP_KEYWORD);
+        assertTrue(xmp != null && xmp.contains("Iptc4xmpExt:DigitalSourceType=\"http://cv.iptc.org/newscodes/"
+                + "digitalsourcetype/trainedAlgorithmicMedia\""), String.valueOf(xmp));
+        byte[] bytes = java.nio.file.Files.readAllBytes(out);
+        String raw = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(raw.contains("iTXtXML:com.adobe.xmp\0\0\0\0\0<?xpacket"), "XMP goes in an uncompressed iTXt chunk");
         // same seed, same picture: the same computation twice in one process, so bit for bit
         Path again = dir.resolve("again.png");
         CliRunner.run("generate", "--model", tiny(), "--prompt", "a photo of a cat", "--negative-prompt", "blurry",
