@@ -85,6 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (moa.routerMaps != null) {
                 Outputs.checkFile(moa.routerMaps, "--router-maps");
             }
+            model.checkMemory(o.width(), o.height(), o.batch(), o.guidance() > 1);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

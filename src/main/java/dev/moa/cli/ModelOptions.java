@@ -36,6 +36,18 @@ final class ModelOptions {
         return model != null ? model : Defaults.tinyModel();
     }
 
+    /**
+     * Refuses, before loading, a generation that cannot fit in this machine's memory (a rough estimate scaled from
+     * SD 1.5's measured peak; MOA_SKIP_MEMORY_CHECK=1 skips it).
+     */
+    void checkMemory(int width, int height, int batch, boolean guidance) throws IOException {
+        if ("1".equals(System.getenv("MOA_SKIP_MEMORY_CHECK"))) {
+            return;
+        }
+        dev.moa.pipeline.MemoryEstimate.check(dev.moa.pipeline.MemoryEstimate.of(path(), precision, width, height, batch,
+                guidance, vaeTiling != VaeTiling.OFF), width, height, batch);
+    }
+
     StableDiffusion load(PrintStream log) throws IOException {
         SingleFileCheckpoint.Overrides ov = SingleFileCheckpoint.Overrides.none();
         if (normGroups != null) {

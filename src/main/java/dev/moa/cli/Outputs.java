@@ -86,6 +86,16 @@ final class Outputs {
         if (!Files.isWritable(dir)) {
             throw new IllegalArgumentException(what + ": folder " + dir + " is not writable");
         }
+        // the permission bits do not tell everything (root ignores them; /proc, read-only mounts): try it
+        try {
+            Files.delete(Files.createTempFile(dir, ".moa-write-check", ".tmp"));
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalArgumentException(what + ": cannot write in folder " + dir + " ("
+                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "files cannot be created there"
+                    : e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                            .toLowerCase(java.util.Locale.ROOT)) + ")");
+        }
     }
 
     /** The path of image {@code index} (0-based) with an optional suffix ("prior", "sheet", "frame-03"). */

@@ -190,6 +190,10 @@ final class TrainCommand implements Callable<Integer> {
                         }
                     });
                 }
+                String problems = batches.dataProblems();
+                if (problems != null && !problems.equals("none")) {
+                    log.println("data problems skipped during training: " + problems);
+                }
                 System.out.println(output.toAbsolutePath());
             }
         }

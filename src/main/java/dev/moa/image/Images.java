@@ -32,7 +32,8 @@ import org.w3c.dom.Node;
  *   <li>Samples wider than 8 bits (16-bit PNG) keep their most significant byte, as PIL does for RGB.
  *       (For 16-bit grey PIL clips instead, turning most of the picture white; we do not copy that.)
  *   <li>Embedded ICC profiles are ignored, as PIL does: pixel values are used as stored.
- *   <li>CMYK JPEGs are refused with a clear message (ImageIO cannot decode them).
+ *   <li>CMYK and YCCK JPEGs are decoded through TwelveMonkeys' plug-in and converted to RGB as Pillow does
+ *       ({@code (255 - C)(255 - K) / 255}, no ICC profile); every other JPEG through the JDK's own reader.
  * </ul>
  */
 public final class Images {
@@ -82,12 +83,13 @@ public final class Images {
             String what = bytes.length == 0 ? "empty file" : unsupportedName(bytes);
             throw new IOException("cannot read image " + name + ": " + what + " (supported: " + SUPPORTED + ")");
         }
-        if (format.equals("jpeg") && jpegComponents(bytes) == 4) {
-            throw new IOException("cannot read image " + name + ": CMYK JPEG is not supported; save it as RGB");
-        }
         BufferedImage img;
         int[] offset = {0, 0, 0, 0}; // GIF: frame left, top, screen width, height
         try {
+            if (format.equals("jpeg") && jpegComponents(bytes) == 4) {   // CMYK or YCCK (cameras, Photoshop)
+                return ExifOrientation.apply(cmykJpeg(bytes, Math.min(maxPixels, MAX_PIXELS)),
+                        ExifOrientation.read(bytes));
+            }
             img = readFirst(bytes, format, offset, Math.min(maxPixels, MAX_PIXELS));
         } catch (TooLargeException e) {
             throw new IOException("cannot read image " + name + ": " + e.getMessage(), e);
@@ -180,12 +182,20 @@ public final class Images {
         return true;
     }
 
-    /** The number of colour components in a JPEG's first SOF segment, or 0 if none is found. */
-    static int jpegComponents(byte[] b) {
+    /** What a look at one JPEG marker segment found, or null to go on to the next one. */
+    private interface SegmentCheck {
+        Integer check(int marker, int at, int length);
+    }
+
+    /**
+     * Walks a JPEG's marker segments up to the scan data, calling {@code check} with each segment's marker, its
+     * start and its length field; returns the first non-null answer, or {@code otherwise}.
+     */
+    private static int scanJpeg(byte[] b, SegmentCheck check, int otherwise) {
         int p = 2;
         while (p + 4 <= b.length) {
             if ((b[p] & 0xFF) != 0xFF) {
-                return 0;
+                return otherwise;
             }
             int m = b[p + 1] & 0xFF;
             if (m == 0xFF) {
@@ -197,33 +207,127 @@ public final class Images {
                 continue;
             }
             if (m == 0xDA || m == 0xD9) {
-                return 0;
+                return otherwise;
             }
             int len = (b[p + 2] & 0xFF) << 8 | (b[p + 3] & 0xFF);
-            boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-            if (sof && p + 9 < b.length) {
-                return b[p + 9] & 0xFF;
+            Integer found = check.check(m, p, len);
+            if (found != null) {
+                return found;
             }
             p += 2 + len;
         }
-        return 0;
+        return otherwise;
+    }
+
+    /** The number of colour components in a JPEG's first SOF segment, or 0 if none is found. */
+    static int jpegComponents(byte[] b) {
+        return scanJpeg(b, (m, p, len) -> {
+            boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+            return sof && p + 9 < b.length ? b[p + 9] & 0xFF : null;
+        }, 0);
+    }
+
+    /**
+     * The reader for a format: for JPEG the JDK's own (the one our parity with PIL was measured on; the
+     * TwelveMonkeys plug-in on the class path would otherwise come first), or with {@code cmyk} TwelveMonkeys'.
+     */
+    private static ImageReader reader(String format, boolean cmyk) throws IIOException {
+        ImageReader first = null;
+        for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(format); it.hasNext(); ) {
+            ImageReader r = it.next();
+            String cls = r.getClass().getName();
+            if (format.equals("jpeg") && (cmyk ? cls.startsWith("com.twelvemonkeys.") : cls.startsWith("com.sun."))) {
+                return r;
+            }
+            first = first == null ? r : first;
+        }
+        if (first == null || cmyk) {
+            throw new IIOException("no ImageIO reader for " + (cmyk ? "CMYK JPEG" : format));
+        }
+        return first;
+    }
+
+    /**
+     * A 4-component JPEG as Pillow reads it: libjpeg's samples (YCCK turned into CMY as libjpeg's
+     * {@code ycck_cmyk_convert} does), inverted when an Adobe segment is present (Pillow's "CMYK;I"), then
+     * Pillow's {@code convert("RGB")}: R = (255 - C)(255 - K) / 255, rounded as Pillow's {@code MULDIV255}. No ICC
+     * profile is applied, as in Pillow.
+     */
+    private static RgbImage cmykJpeg(byte[] bytes, long maxPixels) throws IOException {
+        ImageReader reader = reader("jpeg", true);
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, false, false);
+            long w = reader.getWidth(0), h = reader.getHeight(0);
+            if (w * h > maxPixels) {
+                throw new TooLargeException(tooLarge(w, h, maxPixels));
+            }
+            java.awt.image.Raster r = reader.readRaster(0, null);
+            if (r.getNumBands() != 4) {
+                throw new IIOException("expected 4 colour components, the decoder gave " + r.getNumBands());
+            }
+            int adobe = jpegAdobeTransform(bytes);
+            int width = r.getWidth(), height = r.getHeight();
+            byte[] out = new byte[width * height * 3];
+            int[] px = new int[4];
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    r.getPixel(r.getMinX() + x, r.getMinY() + y, px);
+                    int c = px[0], m = px[1], ye = px[2], k = px[3];
+                    if (adobe == 2) {   // YCCK: the first three are YCbCr of (255 - C, 255 - M, 255 - Y)
+                        double yy = px[0], cb = px[1] - 128, cr = px[2] - 128;
+                        c = 255 - clip8((int) Math.round(yy + 1.40200 * cr));
+                        m = 255 - clip8((int) Math.round(yy - 0.34414 * cb - 0.71414 * cr));
+                        ye = 255 - clip8((int) Math.round(yy + 1.77200 * cb));
+                    }
+                    if (adobe >= 0) {   // Adobe's convention: stored inverted
+                        c = 255 - c;
+                        m = 255 - m;
+                        ye = 255 - ye;
+                        k = 255 - k;
+                    }
+                    int i = (y * width + x) * 3;
+                    out[i] = (byte) mulDiv255(255 - c, 255 - k);
+                    out[i + 1] = (byte) mulDiv255(255 - m, 255 - k);
+                    out[i + 2] = (byte) mulDiv255(255 - ye, 255 - k);
+                }
+            }
+            return new RgbImage(width, height, out);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /** a * b / 255 rounded, in Pillow's integer form ({@code MULDIV255}). */
+    private static int mulDiv255(int a, int b) {
+        int t = a * b + 128;
+        return ((t >> 8) + t) >> 8;
+    }
+
+    private static int clip8(int v) {
+        return v < 0 ? 0 : Math.min(255, v);
+    }
+
+    /** The transform byte of a JPEG's Adobe APP14 segment (0 CMYK/RGB, 1 YCbCr, 2 YCCK), or -1 without one. */
+    static int jpegAdobeTransform(byte[] b) {
+        return scanJpeg(b, (m, p, len) -> m == 0xEE && len >= 14 && p + 4 + 12 <= b.length && b[p + 4] == 'A'
+                && b[p + 5] == 'd' && b[p + 6] == 'o' && b[p + 7] == 'b' && b[p + 8] == 'e' ? b[p + 4 + 11] & 0xFF : null,
+                -1);
+    }
+
+    private static String tooLarge(long w, long h, long maxPixels) {
+        return String.format(Locale.ROOT, "%d x %d pixels (%.0f megapixels) is over the limit of %s megapixels; scale it"
+                + " down first (subject photos are used at 224 px)", w, h, w * h / 1e6, maxPixels % 1_000_000 == 0
+                ? Long.toString(maxPixels / 1_000_000) : String.format(Locale.ROOT, "%.2f", maxPixels / 1e6));
     }
 
     private static BufferedImage readFirst(byte[] bytes, String format, int[] gifPlacement, long maxPixels)
             throws IOException {
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
-        if (!readers.hasNext()) {
-            throw new IIOException("no ImageIO reader for " + format);
-        }
-        ImageReader reader = readers.next();
+        ImageReader reader = reader(format, false);
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, false, false);
             long w = reader.getWidth(0), h = reader.getHeight(0);   // from the header: nothing decoded yet
             if (w * h > maxPixels) {
-                throw new TooLargeException(String.format(Locale.ROOT, "%d x %d pixels (%.0f megapixels) is over the"
-                        + " limit of %s megapixels; scale it down first (subject photos are used at 224 px)", w, h,
-                        w * h / 1e6, maxPixels % 1_000_000 == 0 ? Long.toString(maxPixels / 1_000_000)
-                                : String.format(Locale.ROOT, "%.2f", maxPixels / 1e6)));
+                throw new TooLargeException(tooLarge(w, h, maxPixels));
             }
             String[] truncated = {null};
             reader.addIIOReadWarningListener(new IIOReadWarningListener() {

@@ -50,11 +50,14 @@ public final class SchedulerConfig {
             JsonElement used = source.get("_use_default_values");
             if (used != null && used.isJsonArray()) {
                 for (JsonElement e : used.getAsJsonArray()) {
-                    defaulted.add(e.getAsString());
+                    if (e.isJsonPrimitive()) {
+                        defaulted.add(e.getAsString());
+                    }
                 }
             }
             for (Map.Entry<String, JsonElement> e : source.entrySet()) {
                 if (values.has(e.getKey()) && !defaulted.contains(e.getKey())) {
+                    checkKind(kind, e.getKey(), values.get(e.getKey()), e.getValue());
                     values.add(e.getKey(), e.getValue().deepCopy());
                 }
             }
@@ -71,19 +74,68 @@ public final class SchedulerConfig {
         return new SchedulerConfig(kind, values);
     }
 
+    /**
+     * A value of the kind the class's default has (a boolean for a boolean, a number or a numeric string such as
+     * "-Infinity" for a number, a string for a string, an array for an array); null is allowed everywhere, as in
+     * diffusers. Anything else is refused here, naming the key, instead of failing later inside a scheduler.
+     */
+    private static void checkKind(SchedulerKind kind, String key, JsonElement dflt, JsonElement v) {
+        if (v.isJsonNull() || dflt == null || dflt.isJsonNull()) {
+            return;
+        }
+        boolean ok;
+        String expected;
+        if (dflt.isJsonArray()) {
+            ok = v.isJsonArray();
+            expected = "an array";
+        } else if (dflt.isJsonPrimitive() && dflt.getAsJsonPrimitive().isBoolean()) {
+            ok = v.isJsonPrimitive() && v.getAsJsonPrimitive().isBoolean();
+            expected = "true or false";
+        } else if (dflt.isJsonPrimitive() && dflt.getAsJsonPrimitive().isNumber()) {
+            ok = v.isJsonPrimitive() && (v.getAsJsonPrimitive().isNumber() || isNumber(v.getAsString()));
+            expected = "a number";
+        } else if (dflt.isJsonPrimitive() && dflt.getAsJsonPrimitive().isString()) {
+            ok = v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
+            expected = "a string";
+        } else {
+            ok = true;
+            expected = "";
+        }
+        if (!ok) {
+            String got = v.toString();
+            throw new IllegalArgumentException("scheduler config '" + key + "' (" + kind.className() + "): expected "
+                    + expected + ", got " + (got.length() > 40 ? got.substring(0, 37) + "..." : got));
+        }
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** A string value, or "" when it is null or not a string (the typed getters report those later). */
+    private static String text(JsonObject v, String key) {
+        JsonElement e = v.get(key);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
+    }
+
     /** What the classes' __init__ rewrite in their registered config. */
     private static void normalize(SchedulerKind kind, JsonObject v) {
         if (kind == SchedulerKind.DPM_SOLVER_MULTISTEP) {
-            String algo = v.get("algorithm_type").getAsString();
+            String algo = text(v, "algorithm_type");
             if (algo.equals("deis")) {
                 v.addProperty("algorithm_type", "dpmsolver++");
             }
-            String solver = v.get("solver_type").getAsString();
+            String solver = text(v, "solver_type");
             if (solver.equals("logrho") || solver.equals("bh1") || solver.equals("bh2")) {
                 v.addProperty("solver_type", "midpoint");
             }
         } else if (kind == SchedulerKind.UNIPC) {
-            String solver = v.get("solver_type").getAsString();
+            String solver = text(v, "solver_type");
             if (solver.equals("midpoint") || solver.equals("heun") || solver.equals("logrho")) {
                 v.addProperty("solver_type", "bh2");
             }
@@ -143,7 +195,17 @@ public final class SchedulerConfig {
     }
 
     public boolean bool(String key) {
-        return get(key).getAsBoolean();
+        JsonElement e = get(key);
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+            throw wrong(key, "true or false", e);
+        }
+        return e.getAsBoolean();
+    }
+
+    private IllegalArgumentException wrong(String key, String expected, JsonElement e) {
+        String got = e.toString();
+        return new IllegalArgumentException("scheduler config '" + key + "' (" + kind.className() + "): expected "
+                + expected + ", got " + (got.length() > 40 ? got.substring(0, 37) + "..." : got));
     }
 
     /** A boolean key, or {@code fallback} for classes that do not have it. */
@@ -152,9 +214,17 @@ public final class SchedulerConfig {
     }
 
     public double dbl(String key) {
-        JsonPrimitive p = get(key).getAsJsonPrimitive();
+        JsonElement e = get(key);
+        if (!e.isJsonPrimitive() || e.getAsJsonPrimitive().isBoolean()) {
+            throw wrong(key, "a number", e);
+        }
+        JsonPrimitive p = e.getAsJsonPrimitive();
         // JSON has no infinity; diffusers writes -Infinity (lenient) and some tools write it as a string
-        return p.isString() ? Double.parseDouble(p.getAsString()) : p.getAsDouble();
+        try {
+            return p.isString() ? Double.parseDouble(p.getAsString()) : p.getAsDouble();
+        } catch (NumberFormatException x) {
+            throw wrong(key, "a number", e);
+        }
     }
 
     /** A number key that may be null; null when it is. */
@@ -167,7 +237,11 @@ public final class SchedulerConfig {
     }
 
     public String str(String key) {
-        return get(key).getAsString();
+        JsonElement e = get(key);
+        if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isString())) {
+            throw wrong(key, "a string", e);
+        }
+        return e.getAsString();
     }
 
     /** A string key that may be null; null when it is (or when the class does not have it). */
@@ -178,7 +252,12 @@ public final class SchedulerConfig {
     // ---- the common keys
 
     public int numTrainTimesteps() {
-        return integer("num_train_timesteps");
+        double n = dbl("num_train_timesteps");
+        if (!(n >= 1 && n <= 100_000)) {
+            throw new IllegalArgumentException("scheduler config 'num_train_timesteps' must be between 1 and 100000, got "
+                    + get("num_train_timesteps"));
+        }
+        return (int) Math.round(n);
     }
 
     public double betaStart() {
@@ -198,10 +277,18 @@ public final class SchedulerConfig {
         if (isNull("trained_betas")) {
             return null;
         }
-        JsonArray a = get("trained_betas").getAsJsonArray();
+        JsonElement e = get("trained_betas");
+        if (!e.isJsonArray()) {
+            throw new IllegalArgumentException("scheduler config 'trained_betas': expected a list of numbers or null");
+        }
+        JsonArray a = e.getAsJsonArray();
         double[] b = new double[a.size()];
         for (int i = 0; i < b.length; i++) {
-            b[i] = a.get(i).getAsDouble();
+            JsonElement x = a.get(i);
+            if (!(x.isJsonPrimitive() && x.getAsJsonPrimitive().isNumber())) {
+                throw new IllegalArgumentException("scheduler config 'trained_betas[" + i + "]': expected a number");
+            }
+            b[i] = x.getAsDouble();
         }
         return b;
     }

@@ -150,10 +150,12 @@ public final class Schedulers {
         }
         // from_config(pipe.scheduler.config): keys absent from the file were defaults of the folder's class and
         // are dropped (diffusers' _use_default_values); present ones carry the pipeline's fixes
-        if (source.has("steps_offset") && source.get("steps_offset").getAsDouble() != 1) {
+        if (source.has("steps_offset") && isNumber(source.get("steps_offset"))
+                && source.get("steps_offset").getAsDouble() != 1) {
             source.addProperty("steps_offset", 1);
         }
-        if (source.has("clip_sample") && source.get("clip_sample").getAsBoolean()) {
+        if (source.has("clip_sample") && source.get("clip_sample").isJsonPrimitive()
+                && source.get("clip_sample").getAsJsonPrimitive().isBoolean() && source.get("clip_sample").getAsBoolean()) {
             source.addProperty("clip_sample", false);
         }
         return SchedulerConfig.fromConfig(kind, source, overrides);
@@ -175,9 +177,14 @@ public final class Schedulers {
         };
     }
 
+    private static boolean isNumber(com.google.gson.JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber();
+    }
+
     /** A scheduler of a diffusers class for a config that names it in {@code _class_name}, as from_pretrained. */
     public static Scheduler fromPretrainedConfig(JsonObject schedulerConfig) {
-        String cls = schedulerConfig.has("_class_name") ? schedulerConfig.get("_class_name").getAsString() : null;
+        String cls = schedulerConfig.has("_class_name") && schedulerConfig.get("_class_name").isJsonPrimitive()
+                ? schedulerConfig.get("_class_name").getAsString() : null;
         SchedulerKind kind = SchedulerKind.forClassName(cls);
         if (kind == null) {
             throw new IllegalArgumentException("unsupported scheduler class " + cls);

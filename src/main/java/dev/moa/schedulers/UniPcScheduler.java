@@ -28,7 +28,10 @@ public final class UniPcScheduler extends MultistepScheduler {
             throw new IllegalArgumentException("solver_type " + solver + " is not implemented for UniPC");
         }
         this.bh1 = solver.equals("bh1");
-        for (JsonElement e : config.get("disable_corrector").getAsJsonArray()) {
+        for (JsonElement e : config.get("disable_corrector").getAsJsonArray()) {   // an array: checked on load
+            if (!(e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber())) {
+                throw new IllegalArgumentException("scheduler config 'disable_corrector': expected step numbers, got " + e);
+            }
             disableCorrector.add(e.getAsInt());
         }
         if (!predictX0 && config.str("final_sigmas_type").equals("zero")) {

@@ -22,6 +22,11 @@ public interface BatchSource extends AutoCloseable {
         return getClass().getSimpleName();
     }
 
+    /** The data problems skipped so far, in a line ("none" when there were none); null for generated data. */
+    default String dataProblems() {
+        return null;
+    }
+
     /** Frees what the source holds (worker threads, files); nothing by default. */
     @Override
     default void close() {}

@@ -81,6 +81,11 @@ public final class LoaderBatches implements BatchSource {
         return description;
     }
 
+    @Override
+    public String dataProblems() {
+        return loader.warnings().toString();
+    }
+
     public DataLoader loader() {
         return loader;
     }

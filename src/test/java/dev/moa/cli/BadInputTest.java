@@ -40,6 +40,37 @@ class BadInputTest {
     }
 
     @Test
+    void sizesThatCannotFitInMemoryAreRefusedBeforeLoading() throws Exception {
+        // the machine's free memory is pinned (as if 8 GiB were free) so the test does not depend on where it runs
+        System.setProperty("moa.memory.available", Double.toString(8.0 * (1L << 30)));
+        try {
+            long t0 = System.nanoTime();
+            CliRunner.Result r = CliRunner.run("generate", "--model", TINY, "--steps", "1", "--width", "4096",
+                    "--height", "4096", "--batch", "8", "-o", dir.resolve("x.png").toString());
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("4096 x 4096, batch 8 needs about") && r.err().contains("8.0 GiB are available")
+                    && r.err().contains("--width/--height"), r.err());
+            assertTrue(!r.err().contains("loading"), "refused before any model is loaded: " + r.err());
+            assertTrue(System.nanoTime() - t0 < 5e9);
+            // an ordinary size passes the same check
+            assertEquals(0, CliRunner.run("generate", "--model", TINY, "--steps", "1", "-q", "-o",
+                    dir.resolve("ok.png").toString()).code());
+            Files.delete(dir.resolve("ok.png"));
+        } finally {
+            System.clearProperty("moa.memory.available");
+        }
+    }
+
+    @Test
+    void outputFoldersWhereNothingCanBeWrittenAreRefusedFirst() throws Exception {
+        // /proc passes the permission bits for root but takes no new files: found by trying, before any work
+        CliRunner.Result r = CliRunner.run("generate", "--model", TINY, "--steps", "1", "-o", "/proc/x.png");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("cannot write in folder /proc (files cannot be created there)"), r.err());
+        assertTrue(!r.err().contains("loading"), r.err());
+    }
+
+    @Test
     void nonFiniteLatentsAreAnError() throws Exception {
         float[] nan = new float[4 * 16 * 16];
         Arrays.fill(nan, Float.NaN);

@@ -278,8 +278,32 @@ class ImagesTest {
             1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0, (byte) 0xFF, (byte) 0xD9};
         Path cm = dir.resolve("cmyk.jpg");
         Files.write(cm, cmyk);
-        assertTrue(failure(cm).getMessage().contains("CMYK"));
+        assertTrue(failure(cm).getMessage().contains("corrupt or truncated jpeg"), failure(cm).getMessage());
 
         assertTrue(failure(dir).getMessage().contains("directory"));
+    }
+
+    @Test
+    void cmykJpegsDecodeAsPillowDoes() throws Exception {
+        // cmyk.jpg was written by Pillow 12.3 (Adobe-inverted CMYK, as Photoshop writes them); cmyk.rgb is Pillow's
+        // Image.open(...).convert("RGB") of it. Different libjpeg builds may round the inverse DCT differently, so
+        // a pixel may differ by a level or two; the colour conversion itself must match (a wrong inversion or an
+        // ICC-managed conversion is tens of levels off).
+        byte[] jpg = getClass().getResourceAsStream("cmyk.jpg").readAllBytes();
+        byte[] expected = getClass().getResourceAsStream("cmyk.rgb").readAllBytes();
+        assertEquals(4, Images.jpegComponents(jpg));
+        assertEquals(0, Images.jpegAdobeTransform(jpg), "Pillow writes an Adobe segment, transform 0");
+        RgbImage img = Images.decode(jpg, "cmyk.jpg");
+        assertEquals(40, img.width());
+        assertEquals(24, img.height());
+        int max = 0;
+        long sum = 0;
+        for (int i = 0; i < expected.length; i++) {
+            int d = Math.abs((img.data()[i] & 0xFF) - (expected[i] & 0xFF));
+            max = Math.max(max, d);
+            sum += d;
+        }
+        assertTrue(max <= 2, "max difference to Pillow " + max);
+        assertTrue(sum / (double) expected.length < 0.5, "mean difference to Pillow " + sum / (double) expected.length);
     }
 }

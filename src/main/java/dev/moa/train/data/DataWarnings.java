@@ -3,17 +3,14 @@ package dev.moa.train.data;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Counts of the data problems that are skipped rather than fatal, by kind. The first few of each kind
- * are logged (slf4j, WARN) with details; after that they are only counted. Thread-safe. Counts are per
- * occurrence: a subject dropped in every epoch counts once per epoch, and a loader that prefetches
- * counts the batches it prepared ahead.
+ * The data problems that are skipped rather than fatal, by kind. Each distinct problem (kind and entry) is told
+ * once, as a {@code warning:} line, however many epochs meet it again; after the first few distinct ones of a kind
+ * the rest are only counted. Counts are kept both per distinct problem and per occurrence (a subject dropped in
+ * every epoch is one problem, met once per epoch). Thread-safe.
  */
 public final class DataWarnings {
-    private static final Logger LOG = LoggerFactory.getLogger(DataWarnings.class);
 
     /** What was skipped. */
     public enum Kind {
@@ -38,29 +35,48 @@ public final class DataWarnings {
     }
 
     private final AtomicLongArray counts = new AtomicLongArray(Kind.values().length);
+    private final AtomicLongArray distinct = new AtomicLongArray(Kind.values().length);
+    private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final int logFirst;
+    private final java.util.function.Consumer<String> sink;
 
-    /** Logs the first 5 occurrences of each kind. */
+    /** Tells the first 5 distinct problems of each kind on stderr. */
     public DataWarnings() {
         this(5);
     }
 
-    /** Logs the first {@code logFirst} occurrences of each kind (0: never log). */
+    /** Tells the first {@code logFirst} distinct problems of each kind on stderr (0: never). */
     public DataWarnings(int logFirst) {
+        this(logFirst, line -> System.err.println("warning: " + line));
+    }
+
+    /** Tells the first {@code logFirst} distinct problems of each kind to {@code sink}. */
+    public DataWarnings(int logFirst, java.util.function.Consumer<String> sink) {
         this.logFirst = logFirst;
+        this.sink = sink;
     }
 
     /** Records one occurrence; {@code detail} names the entry (and subject). */
     public void add(Kind kind, String detail) {
-        long n = counts.incrementAndGet(kind.ordinal());
+        counts.incrementAndGet(kind.ordinal());
+        if (!seen.add(kind.name() + '\u0000' + detail)) {
+            return;   // the same problem again (another epoch, a prefetch): counted, not told again
+        }
+        long n = distinct.incrementAndGet(kind.ordinal());
         if (n <= logFirst) {
-            LOG.warn("{}: {}{}", detail, kind.description,
-                    n == logFirst ? " (further warnings of this kind are only counted)" : "");
+            sink.accept(detail + ": " + kind.description
+                    + (n == logFirst ? " (further problems of this kind are only counted)" : ""));
         }
     }
 
+    /** Occurrences of a kind. */
     public long count(Kind kind) {
         return counts.get(kind.ordinal());
+    }
+
+    /** Distinct problems (entries) of a kind. */
+    public long distinct(Kind kind) {
+        return distinct.get(kind.ordinal());
     }
 
     /** All kinds with a nonzero count. */
@@ -83,12 +99,14 @@ public final class DataWarnings {
         return t;
     }
 
-    /** "3 subject token beyond ..., 1 ..." or "none". */
+    /** "2 entries: subject mask is empty; subject dropped (met 14 times); ..." or "none". */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<Kind, Long> e : snapshot().entrySet()) {
-            sb.append(sb.length() > 0 ? "; " : "").append(e.getValue()).append(" x ").append(e.getKey().description);
+            long d = distinct(e.getKey());
+            sb.append(sb.length() > 0 ? "; " : "").append(d).append(d == 1 ? " entry: " : " entries: ")
+                    .append(e.getKey().description).append(" (met ").append(e.getValue()).append(" times)");
         }
         return sb.length() == 0 ? "none" : sb.toString();
     }
