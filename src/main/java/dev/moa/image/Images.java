@@ -273,7 +273,7 @@ public final class Images {
                 for (int x = 0; x < width; x++) {
                     r.getPixel(r.getMinX() + x, r.getMinY() + y, px);
                     int c = px[0], m = px[1], ye = px[2], k = px[3];
-                    if (adobe == 2) {   // YCCK: the first three are YCbCr of (255 - C, 255 - M, 255 - Y)
+                    if (adobe == 2) {   // YCCK (checked against Pillow on an ImageMagick-written file)
                         double yy = px[0], cb = px[1] - 128, cr = px[2] - 128;
                         c = 255 - clip8((int) Math.round(yy + 1.40200 * cr));
                         m = 255 - clip8((int) Math.round(yy - 0.34414 * cb - 0.71414 * cr));

@@ -306,4 +306,23 @@ class ImagesTest {
         assertTrue(max <= 2, "max difference to Pillow " + max);
         assertTrue(sum / (double) expected.length < 0.5, "mean difference to Pillow " + sum / (double) expected.length);
     }
+
+    @Test
+    void ycckJpegsDecodeAsPillowDoes() throws Exception {
+        // ycck.jpg: ImageMagick 6.9's YCCK JPEG (Adobe transform 2) of the same CMYK picture; ycck.rgb: Pillow 12.3's
+        // convert("RGB") of it. YCC to RGB is rounded differently by libjpeg builds: a few levels at most.
+        byte[] jpg = getClass().getResourceAsStream("ycck.jpg").readAllBytes();
+        byte[] expected = getClass().getResourceAsStream("ycck.rgb").readAllBytes();
+        assertEquals(2, Images.jpegAdobeTransform(jpg));
+        RgbImage img = Images.decode(jpg, "ycck.jpg");
+        int max = 0;
+        long sum = 0;
+        for (int i = 0; i < expected.length; i++) {
+            int d = Math.abs((img.data()[i] & 0xFF) - (expected[i] & 0xFF));
+            max = Math.max(max, d);
+            sum += d;
+        }
+        assertTrue(max <= 3, "max difference to Pillow " + max);
+        assertTrue(sum / (double) expected.length < 0.75, "mean difference to Pillow " + sum / (double) expected.length);
+    }
 }
