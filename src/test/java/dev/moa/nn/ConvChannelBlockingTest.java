@@ -81,4 +81,40 @@ class ConvChannelBlockingTest {
             assertTrue(err < 0.02, out + " output channels, bf16 output: relative error " + err);
         }
     }
+
+    /**
+     * CLIP's patch embedding: an 8 x 8 convolution with stride 8, no padding, 3 input channels (the toy world's ViT
+     * learned colours but not silhouettes, with patch-embedding weights that barely moved: this checks the kernel).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {8, 4, 14})
+    void patchEmbeddingValuesAndGradientsMatchFloat64(int patch) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getEngine("PyTorch").setRandomSeed(7 + patch);
+            NDArray x = m.randomNormal(new Shape(4, 3, patch * 8, patch * 8));
+            NDArray w = m.randomNormal(new Shape(128, 3, patch, patch)).mul(0.02);
+            NDArray b = m.zeros(new Shape(128));
+            NDArray[] f32 = runStrided(x, w, b, DataType.FLOAT32, patch);
+            NDArray[] f64 = runStrided(x, w, b, DataType.FLOAT64, patch);
+            String[] what = {"output", "input gradient", "weight gradient"};
+            for (int i = 0; i < what.length; i++) {
+                double err = relErr(f64[i], f32[i]);
+                assertTrue(err < 1e-4, "patch " + patch + ", fp32 " + what[i] + ": relative error " + err);
+            }
+        }
+    }
+
+    static NDArray[] runStrided(NDArray x0, NDArray w0, NDArray b0, DataType t, int patch) {
+        NDArray x = x0.toType(t, true);
+        NDArray w = w0.toType(t, true);
+        NDArray b = b0.toType(t, true);
+        x.setRequiresGradient(true);
+        w.setRequiresGradient(true);
+        NDArray y;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            y = Conv2d.conv2d(x, w, b, new Shape(patch, patch), new Shape(0, 0));
+            gc.backward(y.mul(y.sin()).sum());
+        }
+        return new NDArray[] {y.stopGradient(), x.getGradient(), w.getGradient()};
+    }
 }
