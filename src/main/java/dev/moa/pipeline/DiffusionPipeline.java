@@ -409,17 +409,25 @@ public final class DiffusionPipeline implements AutoCloseable {
         if (frames < 2 || frames > 120) {
             throw new IllegalArgumentException("morph frames must be between 2 and 120, got " + frames);
         }
-        GenerationOptions one = o.withBatch(1);
         List<MorphFrame> out = new ArrayList<>();
         for (int k = 0; k < frames; k++) {
             double t = k / (double) (frames - 1);
-            try (Subject blended = blend(from, to, t, from.word())) {
-                List<Subject> set = new ArrayList<>(others);
-                set.add(blended);
-                out.add(new MorphFrame(t, generate(one, Conditioning.moa(set, mode), observers)));
-            }
+            out.add(new MorphFrame(t, morphFrame(o, others, from, to, t, mode, 1.0, observers)));
         }
         return out;
+    }
+
+    /**
+     * One frame of {@link #morph} (batch 1): the subject blended at {@code t} between {@code from} and {@code to},
+     * {@code others} as they are. For callers that go frame by frame (progress per frame, stopping between frames).
+     */
+    public GenerationResult morphFrame(GenerationOptions o, List<Subject> others, Subject from, Subject to, double t,
+            MoaMode mode, double strength, GenerationObserver... observers) {
+        try (Subject blended = blend(from, to, t, from.word())) {
+            List<Subject> set = new ArrayList<>(others);
+            set.add(blended);
+            return generate(o.withBatch(1), new Conditioning.Moa(set, mode, strength), observers);
+        }
     }
 
     /** The same conditioning at each of several seeds (batch 1 each), e.g. for an evaluation. */

@@ -102,9 +102,7 @@ public final class SchedulerConfig {
             expected = "";
         }
         if (!ok) {
-            String got = v.toString();
-            throw new IllegalArgumentException("scheduler config '" + key + "' (" + kind.className() + "): expected "
-                    + expected + ", got " + (got.length() > 40 ? got.substring(0, 37) + "..." : got));
+            throw wrong(kind, key, expected, v);
         }
     }
 
@@ -203,6 +201,10 @@ public final class SchedulerConfig {
     }
 
     private IllegalArgumentException wrong(String key, String expected, JsonElement e) {
+        return wrong(kind, key, expected, e);
+    }
+
+    private static IllegalArgumentException wrong(SchedulerKind kind, String key, String expected, JsonElement e) {
         String got = e.toString();
         return new IllegalArgumentException("scheduler config '" + key + "' (" + kind.className() + "): expected "
                 + expected + ", got " + (got.length() > 40 ? got.substring(0, 37) + "..." : got));

@@ -230,29 +230,25 @@ final class Generations {
         List<String> labels = new ArrayList<>();
         try (Subject from = pipeline.subject(m.word(), m.from().image(), null);
                 Subject to = pipeline.subject(m.word(), m.to().image(), null)) {
-            // frame by frame, so progress and interrupt work per frame (the pipeline's morph is the same loop)
-            GenerationOptions one = o.withBatch(1);
-            for (int k = 0; k < m.frames(); k++) {
+            for (int k = 0; k < m.frames(); k++) {   // frame by frame: progress and interrupt per frame
                 job.image(k, m.frames());
                 double t = k / (double) (m.frames() - 1);
-                try (Subject blended = pipeline.blend(from, to, t, m.word())) {
-                    List<Subject> set = new ArrayList<>(others);
-                    set.add(blended);
-                    GenerationResult r = run(one, new Conditioning.Moa(set, q.mode(), q.strength()), job, null);
-                    if (r == null) {
-                        if (job.interrupted) {
-                            break;
-                        }
-                        continue;
+                GenerationResult r;
+                try {
+                    r = pipeline.morphFrame(o, others, from, to, t, q.mode(), q.strength(), job);
+                } catch (CancellationException e) {
+                    if (stopOrSkip(job)) {
+                        break;
                     }
-                    warnings.addAll(r.warnings());
-                    String at = m.word() + "=" + m.from().hash() + "->" + m.to().hash() + String.format(" at %.3f", t);
-                    Map<String, String> meta = meta(r, 0, Map.of("Morph", at));
-                    images.add(png(r.image(0), meta));
-                    infotexts.add(meta.get("parameters"));
-                    seeds.add(r.seeds()[0]);
-                    labels.add(String.format("t = %.2f", t));
+                    continue;
                 }
+                warnings.addAll(r.warnings());
+                String at = m.word() + "=" + m.from().hash() + "->" + m.to().hash() + String.format(" at %.3f", t);
+                Map<String, String> meta = meta(r, 0, Map.of("Morph", at));
+                images.add(png(r.image(0), meta));
+                infotexts.add(meta.get("parameters"));
+                seeds.add(r.seeds()[0]);
+                labels.add(String.format("t = %.2f", t));
             }
         }
         JsonObject info = info(o, seeds, infotexts, warnings, job);

@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.moa.image.Images;
 import dev.moa.moa.MoaMode;
 import dev.moa.moa.SubjectPrompt;
 import dev.moa.pipeline.DiffusionPipeline;
@@ -15,14 +14,12 @@ import dev.moa.pipeline.StableDiffusion;
 import dev.moa.schedulers.Schedulers;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,7 +55,7 @@ public final class MoaServer implements AutoCloseable {
     private final JobQueue queue;
     private final List<String[]> users;
     private final PrintStream log;
-    private final String modelHash;
+    private volatile String modelHash;   // hashing GBs of weights: done on first use, not at start-up
     private Javalin app;
 
     public MoaServer(DiffusionPipeline pipeline, Limits limits, String apiAuth, PrintStream log) {
@@ -69,7 +66,6 @@ public final class MoaServer implements AutoCloseable {
         this.queue = new JobQueue(limits.queue());
         this.users = parseAuth(apiAuth);
         this.log = log;
-        this.modelHash = modelHash(sd);
     }
 
     /** Checks an {@code --api-auth} value. */
@@ -311,25 +307,15 @@ public final class MoaServer implements AutoCloseable {
             double strength = b.number("denoising_strength", 0.75, 0, 1);
             init = new GenerationOptions.InitImage(d.image(), strength);
             if (!b.has("width") && !b.has("height")) {   // A1111 resizes the init image to the request's size
-                int f = sd.vaeScaleFactor();
-                s = new Sampling(s.options().withSize(Math.max(f, Math.min(limits.maxSide(), d.image().width()) / f * f),
-                        Math.max(f, Math.min(limits.maxSide(), d.image().height()) / f * f)), s.nIter(), s.warnings());
+                s = s.sizedTo(d.image(), sd.vaeScaleFactor(), limits.maxSide(), s.nIter());
             }
         }
         Sampling fs = s;
         GenerationOptions.InitImage fi = init;
         JsonObject params = s.parameters(b.json());
-        enqueue(ctx, img2img ? "img2img" : "txt2img", summary(s), job -> generations.a1111(fs, fi, job), out -> {
-            JsonObject r = new JsonObject();
-            JsonArray images = new JsonArray();
-            if (b.bool("send_images", true)) {
-                out.images().forEach(images::add);
-            }
-            r.add("images", images);
-            r.add("parameters", params);
-            r.addProperty("info", GSON.toJson(out.info()));
-            return r;
-        });
+        boolean send = b.bool("send_images", true);
+        enqueue(ctx, img2img ? "img2img" : "txt2img", summary(s), job -> generations.a1111(fs, fi, job),
+                out -> response(out, params, send, false));
     }
 
     private void progress(Context ctx) {
@@ -396,10 +382,18 @@ public final class MoaServer implements AutoCloseable {
     }
 
     private String title() {
-        return sd.name() + " [" + modelHash + "]";
+        return sd.name() + " [" + modelHash() + "]";
     }
 
-    private static String modelHash(StableDiffusion sd) {
+    private String modelHash() {
+        String h = modelHash;
+        if (h == null) {
+            modelHash = h = hashOf(sd);
+        }
+        return h;
+    }
+
+    private static String hashOf(StableDiffusion sd) {
         try {
             java.nio.file.Path src = sd.source();
             java.nio.file.Path f = Files.isDirectory(src) ? src.resolve("unet/diffusion_pytorch_model.safetensors") : src;
@@ -414,7 +408,7 @@ public final class MoaServer implements AutoCloseable {
         JsonObject o = new JsonObject();
         o.addProperty("title", title());
         o.addProperty("model_name", sd.name());
-        o.addProperty("hash", modelHash);
+        o.addProperty("hash", modelHash());
         o.add("sha256", com.google.gson.JsonNull.INSTANCE);
         o.addProperty("filename", sd.name());   // the name only: the server's paths are its own business
         o.add("config", com.google.gson.JsonNull.INSTANCE);
@@ -583,20 +577,8 @@ public final class MoaServer implements AutoCloseable {
             hashes.add("morph " + morph.from().label() + "->" + morph.to().label());
         }
         sum.append(hashes.isEmpty() ? "none" : String.join(";", hashes));
-        enqueue(ctx, "moa/generate", sum.toString(), job -> generations.moa(q, job), out -> {
-            JsonObject r = new JsonObject();
-            JsonArray images2 = new JsonArray();
-            out.images().forEach(images2::add);
-            r.add("images", images2);
-            for (Map.Entry<String, List<String>> e : out.more().entrySet()) {
-                JsonArray a = new JsonArray();
-                e.getValue().forEach(a::add);
-                r.add(e.getKey(), a);
-            }
-            r.add("parameters", params);
-            r.addProperty("info", GSON.toJson(out.info()));
-            return r;
-        });
+        enqueue(ctx, "moa/generate", sum.toString(), job -> generations.moa(q, job),
+                out -> response(out, params, true, false));
     }
 
     private void moaSwap(Context ctx) {
@@ -607,10 +589,8 @@ public final class MoaServer implements AutoCloseable {
             b.json().addProperty("sampler_name", "DDIM");   // the swap samples with DDIM (what it inverts with)
         }
         Sampling s = Sampling.parse(b, sd, limits);
-        int f = sd.vaeScaleFactor();
         if (!b.has("width") && !b.has("height")) {   // the photo's own size, as the CLI's swap
-            s = new Sampling(s.options().withSize(Math.max(f, Math.min(limits.maxSide(), photo.image().width()) / f * f),
-                    Math.max(f, Math.min(limits.maxSide(), photo.image().height()) / f * f)), 1, s.warnings());
+            s = s.sizedTo(photo.image(), sd.vaeScaleFactor(), limits.maxSide(), 1);
         }
         List<Generations.Upload> subjects = subjects(b.array("subjects"), "subjects");
         if (subjects.isEmpty()) {
@@ -623,21 +603,31 @@ public final class MoaServer implements AutoCloseable {
         List<String> hashes = new ArrayList<>();
         subjects.forEach(u -> hashes.add(u.label()));
         enqueue(ctx, "moa/swap", summary(s) + " subjects=" + String.join(";", hashes),
-                job -> generations.swap(q, job), out -> {
-                    JsonObject r = new JsonObject();
-                    JsonArray images = new JsonArray();
-                    out.images().forEach(images::add);
-                    r.add("images", images);
-                    for (Map.Entry<String, List<String>> e : out.more().entrySet()) {
-                        r.addProperty(e.getKey(), e.getValue().get(0));
-                    }
-                    r.add("parameters", params);
-                    r.addProperty("info", GSON.toJson(out.info()));
-                    return r;
-                });
+                job -> generations.swap(q, job), out -> response(out, params, true, true));
     }
 
-    static String base64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
+    /**
+     * The response body: {@code images} (empty unless {@code send}), the output's further pictures (each a list, or
+     * with {@code single} its one picture), A1111's {@code parameters} and {@code info} (a JSON string).
+     */
+    private static JsonObject response(Generations.Output out, JsonObject params, boolean send, boolean single) {
+        JsonObject r = new JsonObject();
+        JsonArray images = new JsonArray();
+        if (send) {
+            out.images().forEach(images::add);
+        }
+        r.add("images", images);
+        for (Map.Entry<String, List<String>> e : out.more().entrySet()) {
+            if (single) {
+                r.addProperty(e.getKey(), e.getValue().get(0));
+            } else {
+                JsonArray a = new JsonArray();
+                e.getValue().forEach(a::add);
+                r.add(e.getKey(), a);
+            }
+        }
+        r.add("parameters", params);
+        r.addProperty("info", GSON.toJson(out.info()));
+        return r;
     }
 }

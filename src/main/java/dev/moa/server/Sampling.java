@@ -98,6 +98,13 @@ record Sampling(GenerationOptions options, int nIter, List<String> warnings) {
         return new Sampling(o, nIter, warnings);
     }
 
+    /** These settings at {@code image}'s size (capped at {@code maxSide}), rounded down to a multiple of {@code f}. */
+    Sampling sizedTo(dev.moa.image.RgbImage image, int f, int maxSide, int iterations) {
+        int w = Math.max(f, Math.min(maxSide, image.width()) / f * f);
+        int h = Math.max(f, Math.min(maxSide, image.height()) / f * f);
+        return new Sampling(options.withSize(w, h), iterations, warnings);
+    }
+
     /** The request as A1111 echoes it in {@code parameters}: every field with the value used. */
     JsonObject parameters(JsonObject request) {
         JsonObject p = request.deepCopy();
