@@ -41,6 +41,34 @@ public final class Grads {
         }
     }
 
+    /**
+     * torch.nn.utils.clip_grad_norm_: the global L2 norm of {@code grads}, read from the device once (one stacked
+     * reduction rather than one host read per tensor), and every gradient scaled in place by
+     * {@code maxNorm / (norm + 1e-6)} when that is below 1. Nothing is scaled when the norm is not finite.
+     *
+     * @return the norm before clipping
+     */
+    public static double clipByGlobalNorm(java.util.Collection<NDArray> grads, double maxNorm) {
+        if (grads.isEmpty()) {
+            return 0;
+        }
+        ai.djl.ndarray.NDList squares = new ai.djl.ndarray.NDList(grads.size());
+        for (NDArray g : grads) {
+            squares.add(g.square().sum());
+        }
+        NDArray total = ai.djl.ndarray.NDArrays.stack(squares).sum();
+        double norm = Math.sqrt(total.getFloat());
+        squares.close();
+        total.close();
+        double coef = maxNorm / (norm + 1e-6);
+        if (Double.isFinite(norm) && coef < 1) {
+            for (NDArray g : grads) {
+                g.muli((float) coef);
+            }
+        }
+        return norm;
+    }
+
     /** Zeroes one parameter's gradient in place (cheaper than DJL's zeroGradients, which walks every array). */
     public static void zero(NDArray p) {
         if (p instanceof PtNDArray && p.hasGradient()) {

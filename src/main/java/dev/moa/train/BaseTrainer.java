@@ -247,23 +247,15 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
         double norm;
         try (NDManager g = manager.newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
-            double sq = 0;
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray gr = e.getValue().getGradient();
                 gr.attach(g);
                 grads.put(e.getKey(), gr);
-                sq += gr.square().sum().getFloat();
             }
-            norm = Math.sqrt(sq);
+            norm = Grads.clipByGlobalNorm(grads.values(), settings.maxGradNorm());
             if (!Double.isFinite(norm) || !Double.isFinite(values[0])) {
                 throw new IllegalStateException(name() + ": loss " + values[0] + ", gradient norm " + norm + " at step "
                         + (step + 1) + ": lower the learning rate or check the data");
-            }
-            double coef = settings.maxGradNorm() / (norm + 1e-6);   // torch.nn.utils.clip_grad_norm_
-            if (coef < 1) {
-                for (NDArray gr : grads.values()) {
-                    gr.muli((float) coef);
-                }
             }
             optimizer.step(grads, lrFactor);
         }

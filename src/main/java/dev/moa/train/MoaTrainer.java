@@ -173,14 +173,12 @@ public final class MoaTrainer implements AutoCloseable {
         double norm;
         try (NDManager g = sd.manager().newSubManager()) {
             Map<String, NDArray> grads = new LinkedHashMap<>();
-            double sq = 0;
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
                 NDArray gr = e.getValue().getGradient();
                 gr.attach(g);
                 grads.put(e.getKey(), gr);
-                sq += gr.square().sum().getFloat();
             }
-            norm = Math.sqrt(sq);
+            norm = Grads.clipByGlobalNorm(grads.values(), settings.maxGradNorm());
             if (!Double.isFinite(norm)) {
                 List<String> bad = new ArrayList<>();
                 for (Map.Entry<String, NDArray> e : grads.entrySet()) {
@@ -190,13 +188,6 @@ public final class MoaTrainer implements AutoCloseable {
                 }
                 throw new IllegalStateException("gradient norm is " + norm + " at step " + (step + 1) + " (losses "
                         + java.util.Arrays.toString(sums) + "; e.g. " + bad + "): lower the learning rate or check the data");
-            }
-            // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1
-            double coef = settings.maxGradNorm() / (norm + 1e-6);
-            if (coef < 1) {
-                for (NDArray gr : grads.values()) {
-                    gr.muli((float) coef);
-                }
             }
             optimizer.step(grads, lrFactor);
         }
