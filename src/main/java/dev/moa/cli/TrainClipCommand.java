@@ -48,6 +48,11 @@ final class TrainClipCommand implements Callable<Integer> {
     @Option(names = "--eval-identities", defaultValue = "512", description = "held-out identities for the final zero-shot figures (default ${DEFAULT-VALUE})")
     int evalIdentities;
 
+    @Option(names = "--attribute-weight", defaultValue = "1.0", description = "weight of the attribute heads' loss "
+            + "beside CLIP's contrastive loss: linear heads on both towers' embeddings predict the subject's shape, "
+            + "pattern and colours; 0 = plain CLIP (default ${DEFAULT-VALUE}; see docs/toy-world.md for why)")
+    double attributeWeight;
+
     @Override
     public Integer call() throws Exception {
         var settings = common.settings(spec, 2000, 128, 5e-4, 0.1, 100, 250);
@@ -56,6 +61,9 @@ final class TrainClipCommand implements Callable<Integer> {
         }
         if (patch < 1 || 64 % patch != 0) {
             throw new ParameterException(spec.commandLine(), "--patch must divide 64, got " + patch);
+        }
+        if (!(attributeWeight >= 0) || Double.isInfinite(attributeWeight)) {
+            throw new ParameterException(spec.commandLine(), "--attribute-weight must be >= 0, got " + attributeWeight);
         }
         if (evalIdentities < 32) {
             throw new ParameterException(spec.commandLine(), "--eval-identities must be >= 32");
@@ -68,7 +76,7 @@ final class TrainClipCommand implements Callable<Integer> {
         ClipConfig text = new ClipConfig(width, 4 * width, heads, layers, "quick_gelu", 1e-5, 49408, 77, 49407, 224, 32, width);
         ClipConfig vision = new ClipConfig(width, 4 * width, heads, layers, "quick_gelu", 1e-5, 49408, 77, 49407, 64, patch, width);
         PrintStream log = common.log();
-        try (ClipTrainer t = new ClipTrainer(text, vision, tok, settings, common.output)) {
+        try (ClipTrainer t = new ClipTrainer(text, vision, tok, settings, common.output, attributeWeight)) {
             log.println("clip: " + t.parameters().values().stream().mapToLong(a -> a.size()).sum() + " parameters, batch "
                     + settings.batch());
             common.run(t);

@@ -48,8 +48,12 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
     public static final double LOGIT_SCALE_INIT = Math.log(1 / 0.07);
     public static final double LOGIT_SCALE_MAX = Math.log(100);
 
-    /** The step's pictures (CLIP-normalised CHW), token ids and descriptions. */
-    public record Batch(float[] pixels, int[] ids, List<String> texts) {}
+    /** The step's pictures (CLIP-normalised CHW), token ids, descriptions and identities (null outside training). */
+    public record Batch(float[] pixels, int[] ids, List<String> texts, List<ToyIdentity> identities) {}
+
+    /** Weight of the colour regression (mean squared error of RGB in [0, 1]) inside the attribute loss. */
+    static final double COLOUR_WEIGHT = 10;
+    private static final String[] HEADS = {"shape", "pattern", "colours"};
 
     private final ClipConfig textConfig;
     private final ClipConfig visionConfig;
@@ -62,10 +66,29 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
     private final Linear textProjection;
     private final NDArray logitScale;
     private final Map<String, int[]> tokenCache = new ConcurrentHashMap<>();
+    private final double attributeWeight;
+    /** Attribute heads (training only, not in the model folders): tower ("image", "text") -> shape, pattern, colours. */
+    private final Map<String, Linear[]> heads = new LinkedHashMap<>();
 
+    /** Plain CLIP: the contrastive loss alone. */
     public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output)
             throws IOException {
+        this(textConfig, visionConfig, tokenizerDir, settings, output, 0);
+    }
+
+    /**
+     * @param attributeWeight weight of the attribute loss beside the contrastive one (0 = plain CLIP): linear heads on
+     *     each tower's projected embedding predict the subject's shape and pattern (cross-entropy) and the RGB of both
+     *     colours (squared error x {@value #COLOUR_WEIGHT}); the loss is the mean over the two towers. The heads are
+     *     dropped when the model is written.
+     */
+    public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output,
+            double attributeWeight) throws IOException {
         super(settings, output, NDManager.newBaseManager());
+        if (!(attributeWeight >= 0 && Double.isFinite(attributeWeight))) {
+            throw new IllegalArgumentException("--attribute-weight must be >= 0, got " + attributeWeight);
+        }
+        this.attributeWeight = attributeWeight;
         if (textConfig.projectionDim() != visionConfig.projectionDim()) {
             throw new IllegalArgumentException("text and vision projections must have the same width");
         }
@@ -89,7 +112,32 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         ParamInit.clip(params, textConfig, settings.seed());
         logitScale.set(new float[] {(float) LOGIT_SCALE_INIT});
         params.put("logit_scale", logitScale);
+        if (attributeWeight > 0) {
+            int p = visionConfig.projectionDim();
+            int[] outs = {ToyWorld.SHAPES.size(), ToyWorld.PATTERNS.size(), 6};
+            for (String tower : new String[] {"image", "text"}) {
+                Linear[] h = new Linear[HEADS.length];
+                for (int i = 0; i < h.length; i++) {
+                    h[i] = new Linear(w.sub("attributes").sub(tower), HEADS[i], p, outs[i], true);
+                    String key = "attributes." + tower + "." + HEADS[i];
+                    params.put(key + ".weight", initHead(h[i].weight, settings.seed(), key));
+                    h[i].bias.set(new float[outs[i]]);
+                    params.put(key + ".bias", h[i].bias);
+                }
+                heads.put(tower, h);
+            }
+        }
         init(params);
+    }
+
+    private static NDArray initHead(NDArray weight, long seed, String key) {
+        Rng r = Rng.of(seed, key.hashCode(), key.length());
+        float[] a = new float[(int) weight.getShape().size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (r.gaussian() * 0.02);
+        }
+        weight.set(a);
+        return weight;
     }
 
     /** Text tower: width 128, 4 layers, 4 heads, SD's vocabulary and 77 positions, projection 128. */
@@ -109,12 +157,16 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
 
     @Override
     public String[] termNames() {
-        return new String[] {"loss", "accuracy", "logit_scale"};
+        return new String[] {"loss", "accuracy", "logit_scale", "attributes", "shape_accuracy"};
     }
 
     @Override
     protected JsonObject describe() {
-        return ToyConfigs.clipModel(textConfig, visionConfig, LOGIT_SCALE_INIT);
+        JsonObject d = ToyConfigs.clipModel(textConfig, visionConfig, LOGIT_SCALE_INIT);
+        if (attributeWeight > 0) {
+            d.addProperty("attribute_weight", attributeWeight);
+        }
+        return d;
     }
 
     public ClipTextModel text() {
@@ -147,6 +199,7 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         int b = settings.batch();
         List<RgbImage> images = new ArrayList<>(b);
         List<String> texts = new ArrayList<>(b);
+        List<ToyIdentity> identities = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
             long k = index * b + i;
             int role = i % GROUP;
@@ -155,8 +208,10 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
             ToyPicture p = Rng.of(settings.seed(), TAG_VIEW, k).chance(0.5) ? world.scene(id, k) : world.reference(id, k);
             images.add(p.image());
             texts.add(p.description());
+            identities.add(id);
         }
-        return batchOf(images, texts);
+        Batch plain = batchOf(images, texts);
+        return new Batch(plain.pixels(), plain.ids(), texts, identities);
     }
 
     private static final int GROUP = 4;
@@ -195,20 +250,70 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         for (int i = 0; i < texts.size(); i++) {
             System.arraycopy(tokens(texts.get(i)), 0, ids, i * len, len);
         }
-        return new Batch(images.isEmpty() ? new float[0] : processor.preprocessBatch(images), ids, texts);
+        return new Batch(images.isEmpty() ? new float[0] : processor.preprocessBatch(images), ids, texts, null);
     }
 
     /** L2-normalised image embeddings (B, P). */
     public NDArray imageEmbeds(float[] pixels, int n, NDManager m) {
+        return normalize(rawImageEmbeds(pixels, n, m));
+    }
+
+    private NDArray rawImageEmbeds(float[] pixels, int n, NDManager m) {
         int s = visionConfig.imageSize();
-        NDArray e = vision.imageEmbeds(m.create(pixels, new Shape(n, 3, s, s)));
-        return normalize(e);
+        return vision.imageEmbeds(m.create(pixels, new Shape(n, 3, s, s)));
     }
 
     /** L2-normalised text embeddings (B, P). */
     public NDArray textEmbeds(int[] ids, int n, NDManager m) {
+        return normalize(rawTextEmbeds(ids, n, m));
+    }
+
+    private NDArray rawTextEmbeds(int[] ids, int n, NDManager m) {
         NDArray t = m.create(ids, new Shape(n, ids.length / n)).toType(DataType.INT64, false);
-        return normalize(textProjection.forward(text.forward(t).pooled()));
+        return textProjection.forward(text.forward(t).pooled());
+    }
+
+    /**
+     * The attribute loss of one tower's (unnormalised) embeddings: cross-entropy of shape and pattern plus
+     * {@value #COLOUR_WEIGHT} x the squared error of both colours' RGB; also the batch's shape accuracy.
+     */
+    private NDArray[] attributeLoss(String tower, NDArray emb, List<ToyIdentity> ids, NDManager m) {
+        Linear[] h = heads.get(tower);
+        int n = ids.size();
+        int[] shapes = new int[n];
+        int[] patterns = new int[n];
+        float[] colours = new float[n * 6];
+        for (int i = 0; i < n; i++) {
+            ToyIdentity id = ids.get(i);
+            shapes[i] = ToyWorld.SHAPES.indexOf(id.shape());
+            patterns[i] = ToyWorld.PATTERNS.indexOf(id.pattern());
+            int[] rgb = {id.primary().rgb(), id.secondary().rgb()};
+            for (int c = 0; c < 2; c++) {
+                for (int k = 0; k < 3; k++) {
+                    colours[i * 6 + c * 3 + k] = ((rgb[c] >> (16 - 8 * k)) & 0xFF) / 255f;
+                }
+            }
+        }
+        NDArray shapeLogits = h[0].forward(emb);
+        NDArray loss = crossEntropy(shapeLogits, shapes, m).add(crossEntropy(h[1].forward(emb), patterns, m));
+        NDArray colourError = h[2].forward(emb).sub(m.create(colours, new Shape(n, 6))).square().mean();
+        loss = loss.add(Scalars.mul(colourError, COLOUR_WEIGHT));
+        long[] pred = shapeLogits.argMax(1).toLongArray();
+        int right = 0;
+        for (int i = 0; i < n; i++) {
+            right += pred[i] == shapes[i] ? 1 : 0;
+        }
+        return new NDArray[] {loss, m.create((float) right / n)};
+    }
+
+    /** Mean cross-entropy of logits (B, K) against class indices. */
+    private static NDArray crossEntropy(NDArray logits, int[] labels, NDManager m) {
+        int k = (int) logits.getShape().get(1);
+        float[] onehot = new float[labels.length * k];
+        for (int i = 0; i < labels.length; i++) {
+            onehot[i * k + labels[i]] = 1f;
+        }
+        return Scalars.mul(logits.logSoftmax(1).mul(m.create(onehot, logits.getShape())).sum().neg(), 1.0 / labels.length);
     }
 
     private static NDArray normalize(NDArray x) {
@@ -218,8 +323,10 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
     @Override
     protected NDArray[] forward(Batch batch, long index, NDManager m) {
         int n = batch.texts().size();
-        NDArray img = imageEmbeds(batch.pixels(), n, m);
-        NDArray txt = textEmbeds(batch.ids(), n, m);
+        NDArray rawImg = rawImageEmbeds(batch.pixels(), n, m);
+        NDArray rawTxt = rawTextEmbeds(batch.ids(), n, m);
+        NDArray img = normalize(rawImg);
+        NDArray txt = normalize(rawTxt);
         NDArray scale = logitScale.exp();
         NDArray logits = img.matMul(txt.transpose()).mul(scale);
         // targets: identical descriptions share the probability mass (symmetric matrix, rows sum to 1)
@@ -237,13 +344,23 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         NDArray i2t = logits.logSoftmax(1).mul(t).sum().neg();
         NDArray t2i = logits.logSoftmax(0).mul(t).sum().neg();
         NDArray loss = Scalars.mul(i2t.add(t2i), 0.5 / n);
+        NDArray attributes = m.create(0f);
+        NDArray shapeAccuracy = m.create(0f);
+        if (attributeWeight > 0 && batch.identities() != null) {
+            NDArray[] a = attributeLoss("image", rawImg, batch.identities(), m);
+            NDArray[] b = attributeLoss("text", rawTxt, batch.identities(), m);
+            attributes = Scalars.mul(a[0].add(b[0]), 0.5);
+            shapeAccuracy = a[1];
+            loss = loss.add(Scalars.mul(attributes, attributeWeight));
+        }
         // accuracy: the image's best description is its own (or an identical one)
         long[] best = logits.argMax(1).toLongArray();
         int right = 0;
         for (int i = 0; i < n; i++) {
             right += batch.texts().get(i).equals(batch.texts().get((int) best[i])) ? 1 : 0;
         }
-        return new NDArray[] {loss, m.create((float) right / n), scale.duplicate()};
+        return new NDArray[] {loss, m.create((float) right / n), scale.duplicate(), attributes.duplicate(),
+            shapeAccuracy};
     }
 
     @Override
@@ -274,8 +391,10 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         ToyConfigs.write(ie.resolve("config.json"), ToyConfigs.clipVision(visionConfig));
         Path fe = Files.createDirectories(dir.resolve("feature_extractor"));
         ToyConfigs.write(fe.resolve("preprocessor_config.json"), ToyConfigs.featureExtractor(visionConfig.imageSize()));
+        Map<String, NDArray> clipW = new LinkedHashMap<>(parameters());
+        clipW.keySet().removeIf(k -> k.startsWith("attributes."));
         Path clip = Files.createDirectories(dir.resolve("clip"));
-        SafetensorsWriter.write(clip.resolve("model.safetensors"), parameters());
+        SafetensorsWriter.write(clip.resolve("model.safetensors"), clipW);
         ToyConfigs.write(clip.resolve("config.json"), describe());
         Path tok = Files.createDirectories(dir.resolve("tokenizer"));
         try (var files = Files.list(tokenizerDir)) {
@@ -502,10 +621,79 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
     }
 
     /** Final zero-shot evaluation and linear probe into {@code clip_eval.json}. */
+    /**
+     * How far apart the text tower keeps the class words where the UNet reads them: the cosine similarity of the last
+     * hidden state at the class word's token between the diffusion captions "a photo of a disc in the desert" and the
+     * same caption with another class, averaged over the scenes. Near 1 means the UNet cannot tell the classes apart.
+     */
+    public JsonObject classWordCosines() {
+        List<SyntheticDataset.Shape> shapes = ToyWorld.SHAPES;
+        int k = shapes.size();
+        double[][] sum = new double[k][k];
+        for (SyntheticDataset.Scene scene : ToyWorld.SCENES) {
+            int[][] ids = new int[k][];
+            for (int i = 0; i < k; i++) {
+                ids[i] = tokens(ToyWorld.captionFor(shapes.get(i), scene));
+            }
+            int at = 0;
+            while (at < ids[0].length && sameAt(ids, at)) {
+                at++;
+            }
+            int[] flat = new int[k * ids[0].length];
+            for (int i = 0; i < k; i++) {
+                System.arraycopy(ids[i], 0, flat, i * ids[0].length, ids[0].length);
+            }
+            try (NDManager m = manager.newSubManager(); Grads.Scope off = Grads.disabled()) {
+                NDArray t = m.create(flat, new Shape(k, ids[0].length)).toType(DataType.INT64, false);
+                float[] h = text.forward(t).lastHiddenState().get(":, " + at + ", :").toFloatArray();
+                int d = h.length / k;
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        double dot = 0, ni = 0, nj = 0;
+                        for (int c = 0; c < d; c++) {
+                            dot += h[i * d + c] * h[j * d + c];
+                            ni += h[i * d + c] * h[i * d + c];
+                            nj += h[j * d + c] * h[j * d + c];
+                        }
+                        sum[i][j] += dot / Math.sqrt(ni * nj) / ToyWorld.SCENES.size();
+                    }
+                }
+            }
+        }
+        JsonObject out = new JsonObject();
+        JsonObject pairs = new JsonObject();
+        double max = -1, mean = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++) {
+                pairs.addProperty(shapes.get(i).word() + "/" + shapes.get(j).word(), round(sum[i][j]));
+                max = Math.max(max, sum[i][j]);
+                mean += sum[i][j] / (k * (k - 1) / 2.0);
+            }
+        }
+        out.addProperty("max", round(max));
+        out.addProperty("mean", round(mean));
+        out.add("pairs", pairs);
+        return out;
+    }
+
+    private static boolean sameAt(int[][] ids, int at) {
+        for (int[] row : ids) {
+            if (row[at] != ids[0][at]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
     public JsonObject finish(int n) throws IOException {
         saveModel(output);
         JsonObject z = zeroShot(n, 32);
         z.add("linear_probe", linearProbe(4 * n, n));
+        z.add("class_word_cosine", classWordCosines());
         z.addProperty("step", step());
         ToyConfigs.write(output.resolve("clip_eval.json"), z);
         return z;

@@ -111,6 +111,37 @@ class ClipTrainerTest {
     }
 
     @Test
+    void attributeHeadsTrainOnBothTowers() throws Exception {
+        try (ClipTrainer t = new ClipTrainer(TEXT, VISION, TOKENIZER, settings(16), dir, 1.0)) {
+            assertTrue(t.parameters().containsKey("attributes.image.shape.weight")
+                    && t.parameters().containsKey("attributes.text.colours.bias"), t.parameters().keySet().toString());
+            ClipTrainer.Batch b = t.prepare(0);
+            assertEquals(b.texts().size(), b.identities().size());
+            NDManager root = t.parameters().values().iterator().next().getManager();
+            try (NDManager m = root.newSubManager()) {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(t.forward(b, 0, m)[0]);
+                }
+                for (String k : List.of("attributes.image.shape.weight", "attributes.text.pattern.weight",
+                        "attributes.image.colours.weight", "vision_model.embeddings.patch_embedding.weight")) {
+                    NDArray g = t.parameters().get(k).getGradient();
+                    assertTrue(g.abs().sum().getFloat() > 0, "no gradient for " + k);
+                    g.close();
+                }
+                t.parameters().values().forEach(Grads::zero);
+            }
+            double before = t.evaluate(0)[3];
+            for (int i = 0; i < 16; i++) {
+                t.trainStep();
+            }
+            double after = t.evaluate(0)[3];
+            System.out.printf("attribute loss on batch 0: %.4f -> %.4f%n", before, after);
+            // at init: ln 5 + ln 5 (shape, pattern) plus 10 x the colours' squared error of a zero prediction
+            assertTrue(before > 3.0 && after < 0.8 * before, "attribute loss should fall: " + before + " -> " + after);
+        }
+    }
+
+    @Test
     void lossFallsAndResumeIsExact() throws Exception {
         Path straight = dir.resolve("straight");
         List<Double> a = new ArrayList<>();
