@@ -50,6 +50,9 @@ final class SwapCommand implements Callable<Integer> {
     double guidance;
     @Option(names = "--depth", defaultValue = "1", description = "share of the schedule inverted, (0, 1] (default ${DEFAULT-VALUE})")
     double depth;
+    @Option(names = "--mask", paramLabel = "FILE", description = "where to swap: white = swap, black = keep the "
+            + "prior's reconstruction of the photo (any size; scaled to the photo)")
+    Path mask;
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "output .png file or folder (default: outputs/)")
     Path output;
     @Mixin
@@ -62,6 +65,7 @@ final class SwapCommand implements Callable<Integer> {
         PrintStream log = quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.err;
         threads.apply();
         RgbImage photo = Images.read(image);
+        RgbImage maskImage = mask == null ? null : Images.read(mask);
         List<SubjectSpec> specs = new ArrayList<>();
         GenerationOptions o;
         Outputs out;
@@ -83,19 +87,29 @@ final class SwapCommand implements Callable<Integer> {
                 DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             List<Subject> subj = p.subjects(specs);
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "it");
-            DiffusionPipeline.SwapResult r = p.swap(photo, o, subj, depth, progress);
+            DiffusionPipeline.SwapResult r = p.swap(photo, o, subj, depth, maskImage, progress);
             Map<String, String> extra = new java.util.LinkedHashMap<>();
             extra.put("Swap input", image.getFileName().toString());
             extra.put("Swap depth", depth == Math.rint(depth) ? Long.toString((long) depth) : Double.toString(depth));
+            if (mask != null) {
+                extra.put("Swap mask", mask.getFileName().toString());
+            }
             System.out.println(Outputs.write(out.path(0, null), r.swapped().image(0),
                     Infotext.forImage(r.swapped(), 0, sd, p.moaName(), extra)));
             List<RgbImage> refs = new ArrayList<>();
             for (SubjectSpec s : specs) {
                 refs.add(Pictures.forDisplay(Pictures.toHeight(Images.read(s.image()), r.input().height()), 192));
             }
-            Sheet sheet = new Sheet().columnTitles("input", "reconstruction (prior)", "swapped (MoA)", "new subject(s)");
-            sheet.row(prompt, List.of(Pictures.forDisplay(r.input(), 192), Pictures.forDisplay(r.reconstruction().image(0), 192),
-                    Pictures.forDisplay(r.swapped().image(0), 192), Pictures.sideBySide(refs, 192)));
+            List<String> titles = new ArrayList<>(List.of("input", "reconstruction (prior)", "swapped (MoA)", "new subject(s)"));
+            List<RgbImage> cells = new ArrayList<>(List.of(Pictures.forDisplay(r.input(), 192),
+                    Pictures.forDisplay(r.reconstruction().image(0), 192), Pictures.forDisplay(r.swapped().image(0), 192),
+                    Pictures.sideBySide(refs, 192)));
+            if (maskImage != null) {
+                titles.add(1, "mask (white = swap)");
+                cells.add(1, Pictures.forDisplay(Pictures.toHeight(maskImage, r.input().height()), 192));
+            }
+            Sheet sheet = new Sheet().columnTitles(titles.toArray(new String[0]));
+            sheet.row(prompt, cells);
             Path sp = out.path(0, "sheet");
             sheet.write(sp, dev.moa.image.Provenance.generated(Map.of("Description", "input | reconstruction | swapped")));
             System.out.println(sp);

@@ -189,7 +189,7 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     /** One generation; observers see progress, may cancel it, and may collect the router's weights. */
     public GenerationResult generate(GenerationOptions o, Conditioning conditioning, GenerationObserver... observers) {
-        return run(o, conditioning, null, -1, Observers.of(observers));
+        return run(o, conditioning, null, -1, null, Observers.of(observers));
     }
 
     /**
@@ -197,7 +197,7 @@ public final class DiffusionPipeline implements AutoCloseable {
      * plan's initial latents when given (real-image swap starts from an inverted latent).
      */
     private GenerationResult run(GenerationOptions o, Conditioning conditioning, float[] start, int startBegin,
-            GenerationObserver obs) {
+            LatentAnchor anchor, GenerationObserver obs) {
         List<String> warnings = new ArrayList<>();
         Conditioning.Moa personal = conditioning instanceof Conditioning.Moa ? (Conditioning.Moa) conditioning : null;
         SubjectPrompt binding = null;
@@ -232,7 +232,8 @@ public final class DiffusionPipeline implements AutoCloseable {
             obs.onStart(new GenerationObserver.Start(plan.batch, (int) plan.latentShape.get(2),
                     (int) plan.latentShape.get(3), gen));
             GuidedDenoiser d = new GuidedDenoiser(model.unet(), context, o.guidance(), moaInputs, obs);
-            NDArray fin = Sampler.sample(plan.scheduler, latents, begin, d, plan.noise, obs);
+            NDArray fin = Sampler.sample(plan.scheduler, latents, begin, plan.scheduler.timesteps().length, d,
+                    plan.noise, obs, anchor);
             Sampler.checkCancelled(obs);
             obs.onProgress(0, 1, "decoding");
             List<float[]> images = model.decodeToImages(fin);
@@ -440,9 +441,18 @@ public final class DiffusionPipeline implements AutoCloseable {
         return out;
     }
 
-    /** A real-image swap: the input as sampled, the prior's reconstruction from the inverted latent, the swap. */
+    /**
+     * A real-image swap: the input as sampled, the prior's reconstruction from the inverted latent, the swap, and the
+     * keep-weights on the latent grid (null without a mask).
+     */
     public record SwapResult(RgbImage input, float[] invertedLatents, int begin, GenerationResult reconstruction,
-            GenerationResult swapped) {}
+            GenerationResult swapped, float[] keep) {}
+
+    /** {@link #swap(RgbImage, GenerationOptions, List, double, RgbImage, GenerationObserver...)} without a mask. */
+    public SwapResult swap(RgbImage photo, GenerationOptions o, List<Subject> subjects, double depth,
+            GenerationObserver... observers) {
+        return swap(photo, o, subjects, depth, null, observers);
+    }
 
     /**
      * Real-image subject swap (the paper's application): the photo is DDIM-inverted with the prior (router forced to
@@ -452,8 +462,11 @@ public final class DiffusionPipeline implements AutoCloseable {
      *
      * @param depth share of the schedule inverted, in (0, 1]: 1 starts from pure inverted noise, less keeps more of
      *     the photo
+     * @param mask null, or a picture in the inpainting convention (white = swap here, black = keep): after every
+     *     step the swap's latents outside it are set to the reconstruction's ({@link LatentAnchor}), so everything
+     *     outside stays the prior's reconstruction of the photo
      */
-    public SwapResult swap(RgbImage photo, GenerationOptions o, List<Subject> subjects, double depth,
+    public SwapResult swap(RgbImage photo, GenerationOptions o, List<Subject> subjects, double depth, RgbImage mask,
             GenerationObserver... observers) {
         requireMoa();
         if (!(depth > 0 && depth <= 1)) {
@@ -469,11 +482,18 @@ public final class DiffusionPipeline implements AutoCloseable {
         GenerationObserver obs = Observers.of(observers);
         Conditioning.Moa c = Conditioning.moa(subjects);
         float[] inverted = invert(photo, fwd, c, k, obs);
-        GenerationResult reconstruction = run(fwd, c.withMode(MoaMode.PRIOR), inverted, n - k, obs);
-        GenerationResult swapped = run(fwd, c, inverted, n - k, obs);
+        TrajectoryRecorder trajectory = new TrajectoryRecorder();
+        GenerationResult reconstruction = run(fwd, c.withMode(MoaMode.PRIOR), inverted, n - k, null,
+                mask == null ? obs : Observers.of(obs, trajectory));
+        LatentAnchor anchor = null;
+        if (mask != null) {
+            int lh = h / f, lw = w / f;
+            anchor = new LatentAnchor(trajectory.trajectory(), LatentAnchor.keepFromMask(mask, lh, lw), lh, lw);
+        }
+        GenerationResult swapped = run(fwd, c, inverted, n - k, anchor, obs);
         RgbImage input = photo.width() == w && photo.height() == h ? photo
                 : dev.moa.image.Resample.resize(photo, w, h, dev.moa.image.Resample.Filter.BICUBIC);
-        return new SwapResult(input, inverted, n - k, reconstruction, swapped);
+        return new SwapResult(input, inverted, n - k, reconstruction, swapped, anchor == null ? null : anchor.keep());
     }
 
     /** The first {@code calls} steps of DDIM inversion of the photo with the prior, no guidance. */

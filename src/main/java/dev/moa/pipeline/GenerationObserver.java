@@ -39,6 +39,12 @@ public interface GenerationObserver {
      */
     default void onRouter(Map<String, NDArray> priorWeights, int firstConditional) {}
 
+    /**
+     * The latents after sampling call {@code callIndex} (the scheduler's step index), still on the device and freed
+     * after the step: copy what you keep.
+     */
+    default void onLatents(int callIndex, NDArray latents) {}
+
     /** After sampling and decoding, while {@link Start#manager()} is still open. */
     default void onFinish() {}
 }

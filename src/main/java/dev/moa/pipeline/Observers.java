@@ -49,6 +49,11 @@ final class Observers implements GenerationObserver {
     }
 
     @Override
+    public void onLatents(int callIndex, NDArray latents) {
+        all.forEach(o -> o.onLatents(callIndex, latents));
+    }
+
+    @Override
     public void onFinish() {
         all.forEach(GenerationObserver::onFinish);
     }

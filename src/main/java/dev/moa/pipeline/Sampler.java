@@ -39,8 +39,15 @@ public final class Sampler {
     @SuppressWarnings("try")
     public static NDArray sample(Scheduler scheduler, NDArray latents, int begin, int end, Denoiser denoiser,
             NoiseSource noise, GenerationObserver observer) {
+        return sample(scheduler, latents, begin, end, denoiser, noise, observer, null);
+    }
+
+    /** As above, with the latents pinned to a reference trajectory where {@code anchor} says so (null = none). */
+    @SuppressWarnings("try")
+    public static NDArray sample(Scheduler scheduler, NDArray latents, int begin, int end, Denoiser denoiser,
+            NoiseSource noise, GenerationObserver observer, LatentAnchor anchor) {
         try (Grads.Scope noGrad = Grads.disabled()) {
-            return run(scheduler, latents, begin, end, denoiser, noise, observer);
+            return run(scheduler, latents, begin, end, denoiser, noise, observer, anchor);
         }
     }
 
@@ -52,7 +59,7 @@ public final class Sampler {
     }
 
     private static NDArray run(Scheduler scheduler, NDArray latents, int begin, int end, Denoiser denoiser,
-            NoiseSource noise, GenerationObserver observer) {
+            NoiseSource noise, GenerationObserver observer, LatentAnchor anchor) {
         NDManager outer = latents.getManager();
         double[] ts = scheduler.timesteps();
         NDArray current = latents;
@@ -73,6 +80,10 @@ public final class Sampler {
                     throw new IllegalStateException("sampling produced non-finite latents (NaN or infinity) at step "
                             + (i - begin + 1) + " of " + (end - begin) + "; with --precision bf16/fp16, try fp32");
                 }
+                if (anchor != null) {
+                    next = anchor.apply(next, i, step);
+                }
+                observer.onLatents(i, next);
                 next.attach(outer);
                 current = next;
             }

@@ -284,7 +284,8 @@ final class Generations {
 
     // ------------------------------------------------------------------------------------------ swap
 
-    record SwapRequest(Sampling sampling, Body.Decoded photo, List<Upload> subjects, double depth) {}
+    /** @param mask null, or where to swap (white) and keep the reconstruction (black) */
+    record SwapRequest(Sampling sampling, Body.Decoded photo, List<Upload> subjects, double depth, Body.Decoded mask) {}
 
     Output swap(SwapRequest q, Job job) {
         GenerationOptions o = q.sampling().options();
@@ -297,9 +298,13 @@ final class Generations {
             job.image(0, 1);
             int w = q.sampling().options().width();
             int h = q.sampling().options().height();
-            DiffusionPipeline.SwapResult r = pipeline.swap(q.photo().image(), o.withSize(w, h), subjects, q.depth(), job);
+            DiffusionPipeline.SwapResult r = pipeline.swap(q.photo().image(), o.withSize(w, h), subjects, q.depth(),
+                    q.mask() == null ? null : q.mask().image(), job);
             Map<String, String> extra = new LinkedHashMap<>(subjectsText(q.subjects()));
             extra.put("Swap depth", Body.trim(q.depth()));
+            if (q.mask() != null) {
+                extra.put("Swap mask", "yes");
+            }
             Map<String, String> meta = meta(r.swapped(), 0, extra);
             List<String> infotexts = List.of(meta.get("parameters"));
             JsonObject info = info(r.swapped().options(), List.of(r.swapped().seeds()[0]), infotexts,

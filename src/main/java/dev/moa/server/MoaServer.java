@@ -598,7 +598,9 @@ public final class MoaServer implements AutoCloseable {
         }
         checkBinding(s.options().prompt(), subjects, "subjects");
         double depth = b.number("depth", 1.0, 1e-9, 1);
-        Generations.SwapRequest q = new Generations.SwapRequest(s, photo, subjects, depth);
+        Body.Decoded mask = b.has("mask") && !b.json().get("mask").isJsonNull()
+                ? Body.image(b.json().get("mask"), "mask", limits.maxImagePixels()) : null;
+        Generations.SwapRequest q = new Generations.SwapRequest(s, photo, subjects, depth, mask);
         JsonObject params = s.parameters(b.json());
         List<String> hashes = new ArrayList<>();
         subjects.forEach(u -> hashes.add(u.label()));

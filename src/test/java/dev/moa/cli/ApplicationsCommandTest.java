@@ -48,6 +48,20 @@ class ApplicationsCommandTest {
                 "--subject", "man=" + WOMAN, "--depth", "0", "-o", out.toString());
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains("--depth must be in (0, 1]"), r.err());
+        // with a mask: recorded, and shown on the sheet as a fifth column
+        Path mask = dir.resolve("mask.png");
+        dev.moa.image.PngWriter.write(mask, dev.moa.image.RgbImage.filled(20, 20, 0xFFFFFF));
+        Path masked = dir.resolve("masked.png");
+        r = CliRunner.run("swap", "--model", TINY, "--moa", MOA, "--image", MAN, "--prompt", "a photo of a man",
+                "--subject", "man=" + WOMAN, "--steps", "2", "--mask", mask.toString(), "-q", "-o", masked.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(PngText.read(masked).get("parameters").contains("Swap mask: mask.png"));
+        assertTrue(Images.read(dir.resolve("masked-sheet.png")).width() > Images.read(dir.resolve("swap-sheet.png")).width(),
+                "the mask adds a column");
+        r = CliRunner.run("swap", "--model", TINY, "--moa", MOA, "--image", MAN, "--prompt", "a photo of a man",
+                "--subject", "man=" + WOMAN, "--mask", dir.resolve("missing.png").toString(), "-o", out.toString());
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("missing.png"), r.err());
     }
 
     @Test

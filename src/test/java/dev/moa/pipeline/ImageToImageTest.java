@@ -128,4 +128,46 @@ class ImageToImageTest {
         assertEquals(7, partial.begin());
         woman.forEach(Subject::close);
     }
+
+    @Test
+    void aSwapMaskKeepsEverythingOutsideItOnTheReconstruction() throws Exception {
+        List<Subject> woman = moa.subjects(List.of(new SubjectSpec("man",
+                Fixtures.path("ref/moa_files/pub_woman.png"))));
+        GenerationOptions o = GenerationOptions.of("a photo of a man").withSteps(4).withGuidance(1).withSize(32, 32);
+        int f = model.vaeScaleFactor();
+        int lw = 32 / f, lh = 32 / f;
+        // black = keep everything: exactly the reconstruction (x * 0 + r * 1 = r in floating point)
+        DiffusionPipeline.SwapResult all = moa.swap(photo, o, woman, 1.0, RgbImage.filled(32, 32, 0x000000));
+        assertArrayEquals(all.reconstruction().finalLatents(), all.swapped().finalLatents());
+        // white = swap everywhere: exactly the unmasked swap (the same computation: x * 1 + r * 0 = x)
+        DiffusionPipeline.SwapResult none = moa.swap(photo, o, woman, 1.0, RgbImage.filled(32, 32, 0xFFFFFF));
+        DiffusionPipeline.SwapResult plain = moa.swap(photo, o, woman, 1.0);
+        assertArrayEquals(plain.swapped().finalLatents(), none.swapped().finalLatents());
+        // the right half white: the left half of every channel stays the reconstruction's, the right half changes
+        byte[] px = new byte[32 * 32 * 3];
+        for (int y = 0; y < 32; y++) {
+            for (int x = 16; x < 32; x++) {
+                for (int c = 0; c < 3; c++) {
+                    px[(y * 32 + x) * 3 + c] = (byte) 255;
+                }
+            }
+        }
+        DiffusionPipeline.SwapResult half = moa.swap(photo, o, woman, 1.0, new RgbImage(32, 32, px));
+        float[] rec = half.reconstruction().finalLatents(), sw = half.swapped().finalLatents();
+        double leftDiff = 0, rightDiff = 0;
+        for (int i = 0; i < sw.length; i++) {
+            int x = i % lw;
+            if (x < lw / 2) {
+                leftDiff = Math.max(leftDiff, Math.abs(sw[i] - rec[i]));
+            } else {
+                rightDiff = Math.max(rightDiff, Math.abs(sw[i] - rec[i]));
+            }
+        }
+        assertEquals(0.0, leftDiff, "kept half");
+        assertTrue(rightDiff > 1e-3, "swapped half should change: " + rightDiff);
+        assertEquals(lh * lw, half.keep().length);
+        assertEquals(1f, half.keep()[0]);
+        assertEquals(0f, half.keep()[lw - 1]);
+        woman.forEach(Subject::close);
+    }
 }

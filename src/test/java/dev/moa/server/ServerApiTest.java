@@ -287,6 +287,27 @@ class ServerApiTest {
         JsonObject s = ServerHarness.json(swap);
         assertEquals(1, s.getAsJsonArray("images").size());
         assertEquals(decode(s.get("input")).width(), decode(s.get("reconstruction")).width());
+        // an all-black mask keeps everything on the reconstruction: the same latents, so the same decoded pixels
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB),
+                "png", png);
+        String black = java.util.Base64.getEncoder().encodeToString(png.toByteArray());
+        HttpResponse<String> kept = h.post("/moa/v1/swap", "{\"prompt\": \"a man\", \"steps\": 3, \"mask\": \"" + black
+                + "\", \"image\": \"" + man + "\", \"subjects\": [{\"word\": \"man\", \"image\": \"" + woman + "\"}]}");
+        assertEquals(200, kept.statusCode(), kept.body());
+        JsonObject k = ServerHarness.json(kept);
+        RgbImage swapped = decode(k.getAsJsonArray("images").get(0));
+        RgbImage rec = decode(k.get("reconstruction"));
+        for (int y = 0; y < rec.height(); y++) {
+            for (int x = 0; x < rec.width(); x++) {
+                assertEquals(rec.rgb(x, y), swapped.rgb(x, y), "pixel " + x + "," + y);
+            }
+        }
+        assertTrue(k.get("info").getAsString().contains("Swap mask: yes"), k.get("info").getAsString());
+        HttpResponse<String> bad = h.post("/moa/v1/swap", "{\"prompt\": \"a man\", \"mask\": \"%%%\", \"image\": \""
+                + man + "\", \"subjects\": [{\"word\": \"man\", \"image\": \"" + woman + "\"}]}");
+        assertEquals(422, bad.statusCode(), bad.body());
+        assertTrue(bad.body().contains("mask"), bad.body());
     }
 
     /** A job long enough to be watched: 4 x 150 steps (tens of seconds on the tiny model; it is stopped early). */
