@@ -242,7 +242,16 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Conditioning.Moa conditioning(List<Subject> subjects) {
-        return new Conditioning.Moa(subjects, moa.mode, moa.strength);
+        Conditioning.Moa c = new Conditioning.Moa(subjects, moa.mode, moa.strength);
+        Map<String, Double> per = moa.subjectStrengths();
+        if (per.isEmpty()) {
+            return c;
+        }
+        List<Double> each = new ArrayList<>();
+        for (Subject s : subjects) {
+            each.add(per.getOrDefault(s.word(), 1.0));
+        }
+        return c.withSubjectStrengths(each);
     }
 
     private void writeAll(GenerationResult r, int firstIndex) throws IOException {

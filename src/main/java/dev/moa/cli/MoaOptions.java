@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Personalized generation: the MoA checkpoint, the subjects and what to make with them. */
@@ -39,6 +40,11 @@ final class MoaOptions {
             description = "subject strength: scale of the personalized branch, 0 = the prior, 1 = MoA (default ${DEFAULT-VALUE})")
     double strength;
 
+    @Option(names = "--subject-strength", paramLabel = "WORD=S",
+            description = "one subject's strength in [0, 1]: how much of its photo enters its word (0 = the plain word in "
+                    + "the personalized branch, 1 = MoA); repeatable, default 1 each")
+    List<String> subjectStrengthArgs = new ArrayList<>();
+
     @Option(names = "--with-prior", description = "also write the prior image of the same seed and a side-by-side sheet")
     boolean withPrior;
 
@@ -51,10 +57,37 @@ final class MoaOptions {
     @Option(names = "--frames", defaultValue = "8", description = "morph frames (default ${DEFAULT-VALUE})")
     int frames;
 
+    /** --subject-strength as word -> strength, each checked. */
+    Map<String, Double> subjectStrengths() {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (String a : subjectStrengthArgs) {
+            int eq = a.lastIndexOf('=');
+            if (eq <= 0 || eq == a.length() - 1) {
+                throw new IllegalArgumentException("--subject-strength expects WORD=S, got '" + a + "'");
+            }
+            String w = a.substring(0, eq);
+            double v;
+            try {
+                v = Double.parseDouble(a.substring(eq + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--subject-strength " + a + ": '" + a.substring(eq + 1)
+                        + "' is not a number");
+            }
+            if (!(v >= 0 && v <= 1)) {
+                throw new IllegalArgumentException("--subject-strength " + a + ": must be between 0 and 1");
+            }
+            if (out.put(w, v) != null) {
+                throw new IllegalArgumentException("--subject-strength given twice for '" + w + "'");
+            }
+        }
+        return out;
+    }
+
     /** Whether any MoA flag was given. */
     boolean anyGiven() {
         return moaDir != null || !subjectArgs.isEmpty() || !subjectSets.isEmpty() || withPrior || routerMaps != null
-                || morph != null || mode != MoaMode.MOA || imageEncoder != null || strength != 1;
+                || morph != null || mode != MoaMode.MOA || imageEncoder != null || strength != 1
+                || !subjectStrengthArgs.isEmpty();
     }
 
     /**
@@ -110,14 +143,25 @@ final class MoaOptions {
     /** Flags that need --moa, and combinations that do not go together. */
     void check(List<List<SubjectSpec>> sets, MorphSpec morphSpec, boolean batchedLatents) throws IOException {
         if (moaDir == null && anyGiven()) {
-            throw new IllegalArgumentException("--subject, --subjects, --mode, --strength, --with-prior, --router-maps,"
-                    + " --morph and --image-encoder need --moa DIR");
+            throw new IllegalArgumentException("--subject, --subjects, --mode, --strength, --subject-strength,"
+                    + " --with-prior, --router-maps, --morph and --image-encoder need --moa DIR");
         }
         if (moaDir != null && !Files.isDirectory(moaDir)) {
             throw new NoSuchFileException(moaDir.toString(), null, "MoA checkpoint folder not found");
         }
         if (!(strength >= 0 && strength <= 1)) {
             throw new IllegalArgumentException("--strength must be between 0 and 1, got " + strength);
+        }
+        Map<String, Double> per = subjectStrengths();
+        for (List<SubjectSpec> set : sets) {
+            java.util.Set<String> words = new java.util.HashSet<>();
+            set.forEach(spec -> words.add(spec.word()));
+            for (String w : per.keySet()) {
+                if (!words.contains(w)) {
+                    throw new IllegalArgumentException("--subject-strength " + w + "=...: no --subject for the word '" + w
+                            + "'");
+                }
+            }
         }
         if (morphSpec != null && sets.size() > 1) {
             throw new IllegalArgumentException("--morph takes at most one --subject set for the other subjects");

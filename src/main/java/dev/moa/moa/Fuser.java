@@ -62,6 +62,15 @@ public final class Fuser {
      * @param layer cross-layer index l
      */
     public NDArray fuse(NDArray text, int[][] positions, NDArray imageEmbeds, float[] timesteps, int layer) {
+        return fuse(text, positions, null, imageEmbeds, timesteps, layer);
+    }
+
+    /**
+     * T~ with a weight per subject slot: T + w (T~ - T) at each subject token ({@code weights} null = all 1; a weight
+     * of 1 gives exactly the unweighted result, 0 exactly the plain text there).
+     */
+    public NDArray fuse(NDArray text, int[][] positions, float[][] weights, NDArray imageEmbeds, float[] timesteps,
+            int layer) {
         long b = text.getShape().get(0);
         long len = text.getShape().get(1);
         long d = text.getShape().get(2);
@@ -79,6 +88,7 @@ public final class Fuser {
         long slots = imageEmbeds.getShape().get(1);
         long[] tokenIdx = new long[count];
         long[] imageIdx = new long[count];
+        float[] wk = new float[count];
         float[] tk = new float[count];
         int k = 0;
         for (int r = 0; r < positions.length; r++) {
@@ -90,6 +100,7 @@ public final class Fuser {
                     }
                     tokenIdx[k] = r * len + p;
                     imageIdx[k] = r * slots + s;
+                    wk[k] = weights == null ? 1f : weights[r][s];
                     tk[k] = timesteps[r];
                     k++;
                 }
@@ -113,7 +124,7 @@ public final class Fuser {
         // scatter back differentiably: T~ = T + onehot(positions) @ (fused - T[positions])
         float[] onehot = new float[(int) (b * len) * count];
         for (int i = 0; i < count; i++) {
-            onehot[(int) tokenIdx[i] * count + i] = 1f;
+            onehot[(int) tokenIdx[i] * count + i] = wk[i];
         }
         NDArray scatter = m.create(onehot).reshape(b * len, count);
         return flat.add(scatter.matMul(fused.sub(tSel))).reshape(b, len, d);

@@ -15,6 +15,7 @@ public final class MoaCall implements AttentionCall {
     final Fuser fuser;
     final NDArray text;
     final int[][] positions;
+    final float[][] weights;
     final NDArray imageEmbeds;
     final float[] timesteps;
     final MoaCapture capture;
@@ -30,6 +31,12 @@ public final class MoaCall implements AttentionCall {
      */
     public MoaCall(MoaMode mode, double strength, Fuser fuser, NDArray text, int[][] positions, NDArray imageEmbeds,
             float[] timesteps, MoaCapture capture) {
+        this(mode, strength, fuser, text, positions, null, imageEmbeds, timesteps, capture);
+    }
+
+    /** @param weights per row and subject slot, the share of the subject's reference in its token (null = all 1) */
+    public MoaCall(MoaMode mode, double strength, Fuser fuser, NDArray text, int[][] positions, float[][] weights,
+            NDArray imageEmbeds, float[] timesteps, MoaCapture capture) {
         if (!(strength >= 0 && strength <= 1)) {
             throw new IllegalArgumentException("subject strength must be between 0 and 1, got " + strength);
         }
@@ -38,6 +45,7 @@ public final class MoaCall implements AttentionCall {
         this.fuser = fuser;
         this.text = text;
         this.positions = positions;
+        this.weights = weights;
         this.imageEmbeds = imageEmbeds;
         this.timesteps = timesteps;
         this.capture = capture == null ? MoaCapture.nothing() : capture;
@@ -59,7 +67,7 @@ public final class MoaCall implements AttentionCall {
 
     /** T~(t, l), computed once per call and cross layer. */
     NDArray multimodal(int crossIndex) {
-        return fused.computeIfAbsent(crossIndex, l -> fuser.fuse(text, positions, imageEmbeds, timesteps, l));
+        return fused.computeIfAbsent(crossIndex, l -> fuser.fuse(text, positions, weights, imageEmbeds, timesteps, l));
     }
 
     /** The multimodal prompt of a cross layer (for tests and inspection). */

@@ -17,18 +17,52 @@ public sealed interface Conditioning permits Conditioning.Prompt, Conditioning.M
      * @param subjects bound by word or by {@code <|image|>} markers, in prompt order; may be empty
      * @param mode moa (both experts and the router), prior (the base model) or personal (the personalized branch)
      * @param strength scale of the personalized branch: 0 = the prior exactly, 1 = MoA as trained
+     * @param subjectStrengths empty (every subject 1), or one value in [0, 1] per subject: how much of that subject's
+     *     reference enters its token of the multimodal prompt, T + s (T~ - T); 0 = the plain word in the personalized
+     *     branch, 1 = as trained
      */
-    record Moa(List<Subject> subjects, MoaMode mode, double strength) implements Conditioning {
+    record Moa(List<Subject> subjects, MoaMode mode, double strength, List<Double> subjectStrengths)
+            implements Conditioning {
         public Moa {
             subjects = List.copyOf(subjects);
+            subjectStrengths = List.copyOf(subjectStrengths);
             Objects.requireNonNull(mode, "mode");
             if (!(strength >= 0 && strength <= 1)) {
                 throw new IllegalArgumentException("subject strength must be between 0 and 1, got " + strength);
             }
+            if (!subjectStrengths.isEmpty() && subjectStrengths.size() != subjects.size()) {
+                throw new IllegalArgumentException(subjectStrengths.size() + " subject strengths for "
+                        + subjects.size() + " subjects");
+            }
+            for (int i = 0; i < subjectStrengths.size(); i++) {
+                double v = subjectStrengths.get(i);
+                if (!(v >= 0 && v <= 1)) {
+                    throw new IllegalArgumentException("strength of subject " + (i + 1) + " ('" + subjects.get(i).word()
+                            + "') must be between 0 and 1, got " + v);
+                }
+            }
+        }
+
+        public Moa(List<Subject> subjects, MoaMode mode, double strength) {
+            this(subjects, mode, strength, List.of());
         }
 
         public Moa withMode(MoaMode m) {
-            return new Moa(subjects, m, strength);
+            return new Moa(subjects, m, strength, subjectStrengths);
+        }
+
+        public Moa withSubjectStrengths(List<Double> perSubject) {
+            return new Moa(subjects, mode, strength, perSubject);
+        }
+
+        /** Strength of subject {@code k} (1 unless set). */
+        public double subjectStrength(int k) {
+            return subjectStrengths.isEmpty() ? 1.0 : subjectStrengths.get(k);
+        }
+
+        /** Whether any subject has a strength other than 1. */
+        public boolean hasSubjectStrengths() {
+            return subjectStrengths.stream().anyMatch(v -> v != 1.0);
         }
     }
 

@@ -340,6 +340,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         int di = moa.config().imageEmbedDim();
         int rows = cfg ? 2 * batch : batch;
         int[][] positions = new int[rows][s];
+        float[][] weights = c.hasSubjectStrengths() ? new float[rows][s] : null;
         for (int r = 0; r < rows; r++) {
             Arrays.fill(positions[r], -1);
             if (cfg && r < batch) {
@@ -347,6 +348,9 @@ public final class DiffusionPipeline implements AutoCloseable {
             }
             for (int k = 0; k < subjects.size(); k++) {
                 positions[r][k] = binding.positions()[k];
+                if (weights != null) {
+                    weights[r][k] = (float) c.subjectStrength(k);
+                }
             }
         }
         NDArray embeds;
@@ -372,7 +376,7 @@ public final class DiffusionPipeline implements AutoCloseable {
             }
             embeds = all.size() == 1 ? one : NDArrays.concat(all, 0);
         }
-        return new GuidedDenoiser.MoaInputs(moa, c.mode(), c.strength(), embeds, positions);
+        return new GuidedDenoiser.MoaInputs(moa, c.mode(), c.strength(), embeds, positions, weights);
     }
 
     // ------------------------------------------------------------------------------------------ use cases

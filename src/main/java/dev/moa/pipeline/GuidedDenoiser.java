@@ -19,7 +19,8 @@ import java.util.List;
 final class GuidedDenoiser implements Denoiser {
 
     /** What MoA adds to every UNet call: embeddings (rows, S, Di) and positions aligned with the context rows. */
-    record MoaInputs(MoaAdapter adapter, MoaMode mode, double strength, NDArray imageEmbeds, int[][] positions) {}
+    record MoaInputs(MoaAdapter adapter, MoaMode mode, double strength, NDArray imageEmbeds, int[][] positions,
+            float[][] weights) {}
 
     private final UNet2DConditionModel unet;
     private final NDArray context;
@@ -57,7 +58,7 @@ final class GuidedDenoiser implements Denoiser {
         if (moa != null) {
             boolean capture = observer.wantsRouter() && moa.mode() == MoaMode.MOA;
             call = new MoaCall(moa.mode(), moa.strength(), moa.adapter().fuser(), context, moa.positions(),
-                    moa.imageEmbeds(), ts, capture ? MoaCapture.router() : MoaCapture.nothing());
+                    moa.weights(), moa.imageEmbeds(), ts, capture ? MoaCapture.router() : MoaCapture.nothing());
         }
         NDArray out = unet.forward(in, tt, context, call);
         if (call != null && !call.capture().routerPrior().isEmpty()) {

@@ -76,6 +76,14 @@ public final class Infotext {
             if (c.strength() != 1) {
                 kv.put("MoA strength", trim(c.strength()));
             }
+            if (c.hasSubjectStrengths()) {
+                List<String> each = new ArrayList<>();
+                for (int k = 0; k < c.subjects().size(); k++) {
+                    String w = c.subjects().get(k).word();
+                    each.add((w != null ? w : "subject " + (k + 1)) + " " + trim(c.subjectStrength(k)));
+                }
+                kv.put("MoA subject strength", String.join("; ", each));
+            }
             List<String> parts = new ArrayList<>();
             for (Subject s : c.subjects()) {
                 if (s.image() != null) {

@@ -49,10 +49,15 @@ final class Generations {
     }
 
     /** An uploaded subject photo: the word it binds, the picture, and its short hash for logs and metadata. */
-    record Upload(String word, RgbImage image, String hash) {
+    record Upload(String word, RgbImage image, String hash, double strength) {
         static Upload of(String word, Body.Decoded d) {
+            return of(word, d, 1.0);
+        }
+
+        /** @param strength how much of the photo enters the word's token, in [0, 1] */
+        static Upload of(String word, Body.Decoded d, double strength) {
             try {
-                return new Upload(word, d.image(), Infotext.shortHash(new ByteArrayInputStream(d.bytes())));
+                return new Upload(word, d.image(), Infotext.shortHash(new ByteArrayInputStream(d.bytes())), strength);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -179,7 +184,10 @@ final class Generations {
                     job.image(unit++, units);
                     RouterMapCapture capture = q.routerMaps() && q.mode() == MoaMode.MOA ? new RouterMapCapture() : null;
                     Map<String, String> extra = subjectsText(q.sets().get(si));
-                    GenerationResult r = run(os, new Conditioning.Moa(sets.get(si), q.mode(), q.strength()), job, capture);
+                    List<Double> each = new ArrayList<>();
+                    q.sets().get(si).forEach(u -> each.add(u.strength()));
+                    GenerationResult r = run(os, new Conditioning.Moa(sets.get(si), q.mode(), q.strength(), each), job,
+                            capture);
                     if (r == null) {
                         if (job.interrupted) {
                             stop = true;

@@ -470,7 +470,9 @@ public final class MoaServer implements AutoCloseable {
             if (word != null && word.isBlank()) {
                 throw ApiException.invalid(at + ".word", "empty subject word (omit it to bind by <|image|> markers)");
             }
-            out.add(Generations.Upload.of(word, Body.image(s.json().get("image"), at + ".image", limits.maxImagePixels())));
+            double strength = s.number("strength", 1.0, 0, 1);
+            out.add(Generations.Upload.of(word, Body.image(s.json().get("image"), at + ".image", limits.maxImagePixels()),
+                    strength));
         }
         return out;
     }
@@ -595,6 +597,11 @@ public final class MoaServer implements AutoCloseable {
         List<Generations.Upload> subjects = subjects(b.array("subjects"), "subjects");
         if (subjects.isEmpty()) {
             throw ApiException.invalid("subjects", "at least one new subject is required");
+        }
+        for (int i = 0; i < subjects.size(); i++) {
+            if (subjects.get(i).strength() != 1) {
+                throw ApiException.invalid("subjects[" + i + "].strength", "per-subject strength is not supported by swap");
+            }
         }
         checkBinding(s.options().prompt(), subjects, "subjects");
         double depth = b.number("depth", 1.0, 1e-9, 1);

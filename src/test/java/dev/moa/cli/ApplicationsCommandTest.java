@@ -73,5 +73,19 @@ class ApplicationsCommandTest {
         assertTrue(PngText.read(out).get("parameters").contains("MoA strength: 0.5"));
         r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--subject", "man=" + MAN, "--strength", "2");
         assertTrue(r.err().contains("--strength must be between 0 and 1"), r.err());
+        // per subject
+        Path each = dir.resolve("each.png");
+        r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--prompt", "a man and a woman in a cafe",
+                "--subject", "man=" + MAN, "--subject", "woman=" + WOMAN, "--subject-strength", "woman=0.25",
+                "--steps", "2", "-q", "-o", each.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(PngText.read(each).get("parameters").contains("MoA subject strength: man 1; woman 0.25"),
+                PngText.read(each).get("parameters"));
+        r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--subject", "man=" + MAN, "--subject-strength",
+                "dog=0.5", "-o", dir.resolve("x.png").toString());
+        assertTrue(r.err().contains("no --subject for the word 'dog'"), r.err());
+        r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--subject", "man=" + MAN, "--subject-strength",
+                "man=high", "-o", dir.resolve("x.png").toString());
+        assertTrue(r.err().contains("'high' is not a number"), r.err());
     }
 }

@@ -1,6 +1,7 @@
 package dev.moa.moa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -79,6 +80,49 @@ class MoaParityTest {
             NDArray fused = call(m, MoaMode.MOA, false).fusedFor(0);
             Close.assertClose(ref.floats("fused." + first), ref.info("fused." + first).shape(), fused, 1e-4,
                     "moa_tiny fused." + first);
+        }
+    }
+
+    @Test
+    void subjectWeightsScaleEachSubjectsChangeToItsToken() throws Exception {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray text = ref.load("text_embeds", m);
+            NDArray img = ref.load("image_embeds", m);
+            int[][] pos = positions();
+            float[][] ones = new float[pos.length][pos[0].length];
+            float[][] w = new float[pos.length][pos[0].length];
+            for (int r = 0; r < pos.length; r++) {
+                java.util.Arrays.fill(ones[r], 1f);
+                w[r][0] = 0f;   // first subject: none of its photo
+                for (int k = 1; k < w[r].length; k++) {
+                    w[r][k] = 0.5f;
+                }
+            }
+            float[] full = moa.fuser().fuse(text, pos, img, timesteps(), 0).toFloatArray();
+            // weights of 1 are the same computation as no weights
+            assertArrayEquals(full, moa.fuser().fuse(text, pos, ones, img, timesteps(), 0).toFloatArray());
+            float[] plain = text.toFloatArray();
+            float[] half = moa.fuser().fuse(text, pos, w, img, timesteps(), 0).toFloatArray();
+            long len = text.getShape().get(1), d = text.getShape().get(2);
+            int checked = 0;
+            for (int r = 0; r < pos.length; r++) {
+                for (int k = 0; k < pos[r].length; k++) {
+                    if (pos[r][k] < 0) {
+                        continue;
+                    }
+                    int at = (int) ((r * len + pos[r][k]) * d);
+                    for (int c = 0; c < d; c++) {
+                        float expect = k == 0 ? plain[at + c] : (plain[at + c] + full[at + c]) / 2;
+                        if (k == 0) {
+                            assertEquals(expect, half[at + c], "weight 0: the plain text, exactly");
+                        } else {
+                            assertEquals(expect, half[at + c], 1e-5, "weight 0.5: half way");
+                        }
+                    }
+                    checked++;
+                }
+            }
+            assertTrue(checked >= 2, "subject tokens checked: " + checked);
         }
     }
 

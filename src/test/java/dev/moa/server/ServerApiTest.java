@@ -262,6 +262,14 @@ class ServerApiTest {
         r = h.post("/moa/v1/swap", "{\"prompt\": \"a man\", \"image\": \"" + man + "\", \"subjects\": []}");
         assertEquals(422, r.statusCode());
         assertTrue(r.body().contains("at least one new subject"), r.body());
+        r = h.post("/moa/v1/generate", "{\"prompt\": \"a man\", \"subjects\": [{\"word\": \"man\", \"strength\": 1.5,"
+                + " \"image\": \"" + man + "\"}]}");
+        assertEquals(422, r.statusCode());
+        assertTrue(r.body().contains("subjects[0].strength"), r.body());
+        r = h.post("/moa/v1/generate", "{\"prompt\": \"a man\", \"steps\": 2, \"subjects\": [{\"word\": \"man\","
+                + " \"strength\": 0.5, \"image\": \"" + man + "\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(ServerHarness.json(r).get("info").getAsString().contains("MoA subject strength: man 0.5"), r.body());
     }
 
     @Test
