@@ -114,11 +114,11 @@ public final class DiffusionBench {
             r.gemmGflopsAtPrecision = Machine.gemmGflops(o.gemmSize(), o.precision(), 5);
         }
 
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = dev.moa.tensor.Devices.newManager()) {
             runUnet(o, r, root, log);
         }
         if (o.vaeRuns() > 0) {
-            try (NDManager root = NDManager.newBaseManager()) {
+            try (NDManager root = dev.moa.tensor.Devices.newManager()) {
                 runVae(o, r, root, log);
             }
         }

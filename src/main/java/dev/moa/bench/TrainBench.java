@@ -61,7 +61,7 @@ public final class TrainBench {
         r.size = size;
         r.batch = batch;
         long t0 = System.nanoTime();
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = dev.moa.tensor.Devices.newManager();
         Path out = Files.createTempDirectory("moa-train-bench");
         try {
             log.accept("building SD 1.5 UNet, VAE, CLIP text and image encoders with random weights");

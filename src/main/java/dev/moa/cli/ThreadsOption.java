@@ -6,7 +6,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code --threads}: libtorch's CPU threads, for every command that computes. */
+/** {@code --threads} and {@code --device}: where every command that computes runs. */
 final class ThreadsOption {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -14,9 +14,23 @@ final class ThreadsOption {
     @Option(names = "--threads", description = "CPU threads for libtorch (default: all cores)")
     Integer threads;
 
-    /** Applies the setting (before any work); a bad value is a usage error. */
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}; CUDA needs a build with -Pcuda)")
+    String device;
+
+    /** Applies the settings (before any work); a bad value is a usage error. */
     void apply() {
         apply(spec, threads);
+        applyDevice(spec, device);
+    }
+
+    /** Selects the device of every model and trainer (a bad or absent device is a usage error). */
+    static void applyDevice(CommandSpec spec, String device) {
+        try {
+            dev.moa.tensor.Devices.use(dev.moa.tensor.Devices.parse(device));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     /** Sets libtorch's threads (null: leave the default); shared with the trainers' options. */

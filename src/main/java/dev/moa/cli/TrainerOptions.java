@@ -53,12 +53,17 @@ final class TrainerOptions {
     @Option(names = "--threads", description = "CPU threads for libtorch")
     Integer threads;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, cuda or cuda:N (default ${DEFAULT-VALUE}; CUDA needs a build with -Pcuda)")
+    String device;
+
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
 
     /** Settings with each trainer's defaults where a flag is not given; bad values give a usage error. */
     BaseTrainer.Settings settings(CommandSpec spec, int dSteps, int dBatch, double dLr, double dWd, int dWarmup, int dSample) {
         ThreadsOption.apply(spec, threads);
+        ThreadsOption.applyDevice(spec, device);
         BaseTrainer.Settings s = new BaseTrainer.Settings(steps != null ? steps : dSteps, batch != null ? batch : dBatch,
                 lr != null ? lr : dLr, weightDecay != null ? weightDecay : dWd, warmup != null ? warmup : dWarmup,
                 maxGradNorm, saveEvery, keep, sampleEvery != null ? sampleEvery : dSample, seed);

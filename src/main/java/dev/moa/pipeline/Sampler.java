@@ -3,6 +3,7 @@ package dev.moa.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.moa.schedulers.Scheduler;
+import dev.moa.tensor.Devices;
 import dev.moa.tensor.Grads;
 import dev.moa.tensor.NoiseSource;
 import java.util.concurrent.CancellationException;
@@ -58,6 +59,13 @@ public final class Sampler {
         }
     }
 
+    private static void checkFinite(NDArray latents, int step, int total) {
+        if (latents.isNaN().logicalOr(latents.isInfinite()).any().getBoolean()) {
+            throw new IllegalStateException("sampling produced non-finite latents (NaN or infinity) at step " + step
+                    + " of " + total + "; with --precision bf16/fp16, try fp32");
+        }
+    }
+
     private static NDArray run(Scheduler scheduler, NDArray latents, int begin, int end, Denoiser denoiser,
             NoiseSource noise, GenerationObserver observer, LatentAnchor anchor) {
         NDManager outer = latents.getManager();
@@ -76,9 +84,10 @@ public final class Sampler {
                 NDArray in = scheduler.scaleModelInput(prev, i);
                 NDArray out = denoiser.predict(in, ts[i], i);
                 NDArray next = scheduler.step(out, i, prev, noise);
-                if (next.isNaN().logicalOr(next.isInfinite()).any().getBoolean()) {
-                    throw new IllegalStateException("sampling produced non-finite latents (NaN or infinity) at step "
-                            + (i - begin + 1) + " of " + (end - begin) + "; with --precision bf16/fp16, try fp32");
+                // on a CPU every step is checked (free: nothing is queued); on a GPU a read would wait for the step,
+                // so only the final latents are, after the loop
+                if (!Devices.readsSynchronize(next.getDevice()) || i == end - 1) {
+                    checkFinite(next, i - begin + 1, end - begin);
                 }
                 if (anchor != null) {
                     next = anchor.apply(next, i, step);

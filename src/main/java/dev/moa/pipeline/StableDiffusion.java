@@ -88,7 +88,7 @@ public final class StableDiffusion implements AutoCloseable {
             throw new NoSuchFileException(path.resolve("model_index.json").toString(), null,
                     "not a diffusers model folder (no model_index.json or unet/)");
         }
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = dev.moa.tensor.Devices.newManager();
         try {
             log.accept("tokenizer");
             ClipTokenizer tok = ClipTokenizer.fromFolder(path.resolve("tokenizer"));
@@ -117,7 +117,7 @@ public final class StableDiffusion implements AutoCloseable {
 
     public static StableDiffusion loadSingleFile(Path file, SingleFileCheckpoint.Overrides overrides, Precision precision,
             Consumer<String> log) throws IOException {
-        NDManager m = NDManager.newBaseManager();
+        NDManager m = dev.moa.tensor.Devices.newManager();
         try (SingleFileCheckpoint ckpt = SingleFileCheckpoint.open(file, overrides)) {
             if (!ckpt.hasTextEncoder() || !ckpt.hasVae()) {
                 throw new IOException(file + ": the checkpoint has no " + (ckpt.hasVae() ? "text encoder" : "VAE")

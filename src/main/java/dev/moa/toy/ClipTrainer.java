@@ -84,7 +84,7 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
      */
     public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output,
             double attributeWeight) throws IOException {
-        super(settings, output, NDManager.newBaseManager());
+        super(settings, output, dev.moa.tensor.Devices.newManager());
         if (!(attributeWeight >= 0 && Double.isFinite(attributeWeight))) {
             throw new IllegalArgumentException("--attribute-weight must be >= 0, got " + attributeWeight);
         }

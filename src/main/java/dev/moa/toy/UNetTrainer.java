@@ -63,8 +63,8 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
     private final Path textDir;
     private final Path tokenizerDir;
     private final ToyWorld world;
-    private final NDManager frozen = NDManager.newBaseManager();
-    private final NDManager emaManager = NDManager.newBaseManager();
+    private final NDManager frozen = dev.moa.tensor.Devices.newManager();
+    private final NDManager emaManager = dev.moa.tensor.Devices.newManager();
     private final AutoencoderKL vae;
     private final ClipTextModel text;
     private final ClipTokenizer tokenizer;
@@ -77,7 +77,7 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
 
     public UNetTrainer(UNetConfig config, Diffusion diffusion, Path vaeDir, Path textDir, Path tokenizerDir, Path init,
             Settings settings, Path output) throws IOException {
-        super(settings, output, NDManager.newBaseManager());
+        super(settings, output, dev.moa.tensor.Devices.newManager());
         this.config = config;
         this.diffusion = diffusion;
         this.vaeDir = vaeDir;

@@ -52,7 +52,7 @@ public final class VaeTrainer extends BaseTrainer<VaeTrainer.Batch> {
     private double scalingFactor = 1.0;
 
     public VaeTrainer(VaeConfig config, Loss loss, Settings settings, Path output) {
-        super(settings, output, NDManager.newBaseManager());
+        super(settings, output, dev.moa.tensor.Devices.newManager());
         this.config = config;
         this.loss = loss;
         this.world = new ToyWorld(settings.seed());

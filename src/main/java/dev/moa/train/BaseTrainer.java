@@ -177,7 +177,7 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
         for (NDArray p : params.values()) {
             p.setRequiresGradient(true);
         }
-        this.optimizerState = NDManager.newBaseManager();
+        this.optimizerState = dev.moa.tensor.Devices.newManager();
         this.optimizer = new AdamW(params, groups(params), 0.9, 0.999, 1e-8, optimizerState);
     }
 
@@ -389,7 +389,7 @@ public abstract class BaseTrainer<B> implements AutoCloseable {
                         + String.join("; ", problems.subList(0, Math.min(5, problems.size())))
                         + (problems.size() > 5 ? " and " + (problems.size() - 5) + " more" : ""));
             }
-            try (NDManager tmp = NDManager.newBaseManager()) {
+            try (NDManager tmp = dev.moa.tensor.Devices.newManager()) {
                 for (Map.Entry<String, NDArray> e : target.entrySet()) {
                     dev.moa.tensor.Grads.assign(e.getValue(), f.load(e.getKey(), tmp));
                 }

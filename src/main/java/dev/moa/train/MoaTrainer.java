@@ -85,7 +85,7 @@ public final class MoaTrainer implements AutoCloseable {
         for (String k : params.keySet()) {
             (k.contains(".personal.") ? personal : rest).add(k);
         }
-        this.optimizerState = NDManager.newBaseManager();
+        this.optimizerState = dev.moa.tensor.Devices.newManager();
         this.optimizer = new AdamW(params, List.of(
                 new AdamW.Group("personal", personal, settings.lrPersonal(), settings.weightDecay()),
                 new AdamW.Group("routers+fuser", rest, settings.lrRouter(), settings.weightDecay())),

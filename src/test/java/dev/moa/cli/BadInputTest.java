@@ -33,6 +33,21 @@ class BadInputTest {
     }
 
     @Test
+    void devicesThatDoNotExistAreRefused() throws Exception {
+        assertFails("--device must be cpu, cuda or cuda:N, got 'tpu'", "generate", "--model", TINY, "--device", "tpu",
+                "-o", dir.resolve("x.png").toString());
+        // this build has the CPU natives: libtorch sees no CUDA device, and says how to get one
+        assertFails("--device cuda:0: libtorch sees 0 CUDA device(s)", "generate", "--model", TINY, "--device", "cuda",
+                "-o", dir.resolve("x.png").toString());
+        assertFails("build with -Pcuda", "train-vae", "--output", dir.resolve("v").toString(), "--device", "cuda:1");
+        assertEquals(ai.djl.Device.cpu(), dev.moa.tensor.Devices.current(), "a refused device is not selected");
+        CliRunner.Result ok = CliRunner.run("generate", "--model", TINY, "--device", "cpu", "--steps", "1", "-q", "-o",
+                dir.resolve("cpu.png").toString());
+        assertEquals(0, ok.code(), ok.toString());
+        Files.delete(dir.resolve("cpu.png"));
+    }
+
+    @Test
     void otherImageExtensionsAreRefusedNotTurnedIntoFolders() throws Exception {
         assertFails("images are written as PNG", "generate", "--model", TINY, "--steps", "1", "-o",
                 dir.resolve("x.jpg").toString());
