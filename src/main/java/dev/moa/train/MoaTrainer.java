@@ -246,7 +246,6 @@ public final class MoaTrainer implements AutoCloseable {
             NDArray text = sd.textEncoder().encode(ids, 0);
             int[][] positions = new int[b][slots];
             int di = moa.config().imageEmbedDim();
-            float[] embeds = new float[b * slots * di];
             float[] masks = new float[b * slots * res * res];
             List<float[]> refs = new ArrayList<>();
             List<int[]> where = new ArrayList<>();
@@ -261,19 +260,26 @@ public final class MoaTrainer implements AutoCloseable {
                     where.add(new int[] {i, s});
                 }
             }
-            if (!refs.isEmpty()) {
+            // the embeddings stay on the device: row r of [zeros; embeds] goes to its (image, slot), row 0 to empty slots
+            NDArray f;
+            if (refs.isEmpty()) {
+                f = m.zeros(new Shape(b, slots, di));
+            } else {
                 int side = encoder.encoder().imageSize();
                 float[] all = new float[refs.size() * 3 * side * side];
                 for (int r = 0; r < refs.size(); r++) {
                     System.arraycopy(refs.get(r), 0, all, r * 3 * side * side, 3 * side * side);
                 }
-                float[] f = encoder.encoder().imageEmbeds(m.create(all, new Shape(refs.size(), 3, side, side))).toFloatArray();
+                NDArray e = encoder.encoder().imageEmbeds(m.create(all, new Shape(refs.size(), 3, side, side)));
+                long[] pick = new long[b * slots];
                 for (int r = 0; r < refs.size(); r++) {
                     int[] bs = where.get(r);
-                    System.arraycopy(f, r * di, embeds, (bs[0] * slots + bs[1]) * di, di);
+                    pick[bs[0] * slots + bs[1]] = r + 1;
                 }
+                NDArray rows = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(m.zeros(new Shape(1, di)),
+                        e.toType(DataType.FLOAT32, false)), 0);
+                f = rows.get(m.create(pick)).reshape(b, slots, di);
             }
-            NDArray f = m.create(embeds, new Shape(b, slots, di));
             NDArray maskLatent = MoaLosses.areaDownsample(m.create(masks, new Shape(b, slots, res, res)), h, w);
             NDArray tt = m.create(tf);
             if (accum == 0) {
