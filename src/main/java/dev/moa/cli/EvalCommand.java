@@ -63,6 +63,14 @@ final class EvalCommand implements Callable<Integer> {
     int probePictures;
     @Option(names = "--world-seed", defaultValue = "0", description = "toy world seed (default ${DEFAULT-VALUE})")
     long worldSeed;
+    @Option(names = "--strength", defaultValue = "1", description = "MoA's subject strength for the personalized images "
+            + "(default ${DEFAULT-VALUE}); run at several values for the strength curve")
+    double strength;
+    @Option(names = "--swap", description = "evaluate the real-image swap instead: for each case a rendered scene picture "
+            + "gets the case's subject swapped in (PSNR outside the rendered subject, colour error inside it)")
+    boolean swap;
+    @Option(names = "--depth", defaultValue = "1", description = "inversion depth of --swap, (0, 1] (default ${DEFAULT-VALUE})")
+    double depth;
     @Option(names = "--make-toy-cases", paramLabel = "DIR", description = "write toy-world cases into DIR and exit")
     Path makeCases;
     @Option(names = "--identities", defaultValue = "20", description = "held-out identities for --make-toy-cases (default ${DEFAULT-VALUE})")
@@ -89,6 +97,15 @@ final class EvalCommand implements Callable<Integer> {
         if (cases == null || output == null || moaDir == null) {
             throw new ParameterException(spec.commandLine(), "--cases, --output and --moa are needed (or --make-toy-cases DIR)");
         }
+        if (!(strength >= 0 && strength <= 1)) {
+            throw new ParameterException(spec.commandLine(), "--strength must be between 0 and 1, got " + strength);
+        }
+        if (!(depth > 0 && depth <= 1)) {
+            throw new ParameterException(spec.commandLine(), "--depth must be in (0, 1], got " + depth);
+        }
+        if (swap && gates) {
+            throw new ParameterException(spec.commandLine(), "--gates measures generation; run it without --swap");
+        }
         List<EvalCase> all = EvalCase.read(cases);
         if (limit != null) {
             all = all.subList(0, Math.max(0, Math.min(limit, all.size())));
@@ -100,6 +117,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         Files.createDirectories(output);
+        if (swap) {
+            return swap(all, base, world, log);
+        }
         log.println("training the probe on " + probePictures + " rendered pictures");
         ToyProbe probe = ToyProbe.train(world, probePictures);
         log.printf(Locale.ROOT, "probe on held-out renders: class %.3f, pattern %.3f%n", probe.heldOutShapeAccuracy(),
@@ -107,7 +127,7 @@ final class EvalCommand implements Callable<Integer> {
         try (StableDiffusion sd = model.load(log);
                 DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
-            Evaluation.Report r = new Evaluation(p, probe, base).run(all, cases.toAbsolutePath().getParent(),
+            Evaluation.Report r = new Evaluation(p, probe, base, strength).run(all, cases.toAbsolutePath().getParent(),
                     noSheets ? null : output.resolve("sheets"), progress);
             EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
             JsonObject about = new JsonObject();
@@ -117,6 +137,7 @@ final class EvalCommand implements Callable<Integer> {
             about.addProperty("steps", steps);
             about.addProperty("guidance", guidance);
             about.addProperty("scheduler", scheduler);
+            about.addProperty("strength", strength);
             about.addProperty("probe_class_accuracy", probe.heldOutShapeAccuracy());
             about.addProperty("probe_pattern_accuracy", probe.heldOutPatternAccuracy());
             if (ep != null) {
@@ -132,13 +153,42 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String summary(Evaluation.Report r, EmbeddingProbe ep, ToyProbe probe) {
+    private int swap(List<EvalCase> all, GenerationOptions base, ToyWorld world, PrintStream log) throws Exception {
+        try (StableDiffusion sd = model.load(log);
+                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
+            ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "swap");
+            // the swap samples back without guidance unless asked (what the swap command does)
+            GenerationOptions o = spec.commandLine().getParseResult().hasMatchedOption("--guidance") ? base
+                    : base.withGuidance(1);
+            Evaluation.Report r = new dev.moa.eval.SwapEvaluation(p, world, o, depth).run(all,
+                    cases.toAbsolutePath().getParent(), noSheets ? null : output.resolve("sheets"), progress);
+            JsonObject about = new JsonObject();
+            about.addProperty("model", model.path().toString());
+            about.addProperty("moa", moaDir.toString());
+            about.addProperty("cases", cases.toString());
+            about.addProperty("steps", steps);
+            about.addProperty("guidance", o.guidance());
+            about.addProperty("depth", depth);
+            Evaluation.writeJson(output.resolve("swap_figures.json"), r, about);
+            String summary = table(r);
+            AtomicFiles.writeString(output.resolve("swap_summary.md"), summary);
+            System.out.print(summary);
+        }
+        return 0;
+    }
+
+    private static String table(Evaluation.Report r) {
         StringBuilder sb = new StringBuilder();
         sb.append("| figure | mean | 95 % interval | images | identities |\n| --- | --- | --- | --- | --- |\n");
         for (Figure f : r.figures().values()) {
             sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f - %.3f | %d | %d |%n", f.name(), f.mean(), f.low(),
                     f.high(), f.images(), f.identities()));
         }
+        return sb.toString();
+    }
+
+    private String summary(Evaluation.Report r, EmbeddingProbe ep, ToyProbe probe) {
+        StringBuilder sb = new StringBuilder(table(r));
         sb.append(String.format(Locale.ROOT, "%nprobe (class / pattern reader) on held-out renders: class %.3f, pattern %.3f%n",
                 probe.heldOutShapeAccuracy(), probe.heldOutPatternAccuracy()));
         if (ep != null) {

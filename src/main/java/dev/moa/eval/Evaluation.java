@@ -36,12 +36,19 @@ public final class Evaluation {
     private final DiffusionPipeline pipeline;
     private final ToyProbe probe;
     private final GenerationOptions base;
+    private final double strength;
 
     /** @param base sampling settings (steps, guidance, scheduler, size); prompt and seed come from the cases */
     public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base) {
+        this(pipeline, probe, base, 1.0);
+    }
+
+    /** @param strength MoA's subject strength for the personalized images (1 = as trained, 0 = the prior) */
+    public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base, double strength) {
         this.pipeline = pipeline;
         this.probe = probe;
         this.base = base;
+        this.strength = strength;
     }
 
     /** What was measured: figures by name, the rows behind them. */
@@ -88,7 +95,8 @@ public final class Evaluation {
             Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "subject regions: prior | MoA");
             for (long seed : c.seeds()) {
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
-                DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o, Conditioning.moa(subjects));
+                DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o,
+                        new Conditioning.Moa(subjects, dev.moa.moa.MoaMode.MOA, strength));
                 RgbImage prior = pc.prior().image(0);
                 RgbImage moa = pc.personalized().image(0);
                 SubjectRegion rp = SubjectRegion.find(prior, sceneModel);

@@ -87,7 +87,7 @@ public final class ToyWorld {
     }
 
     /** Any identity (held out or not) from a random stream. */
-    static ToyIdentity randomIdentity(Rng r) {
+    public static ToyIdentity randomIdentity(Rng r) {
         Shape shape = SHAPES.get(r.nextInt(SHAPES.size()));
         ToyPattern pattern = PATTERNS.get(r.nextInt(PATTERNS.size()));
         double h1 = r.nextDouble();

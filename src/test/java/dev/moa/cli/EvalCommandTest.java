@@ -36,6 +36,21 @@ class EvalCommandTest {
         assertTrue(Files.readString(out.resolve("summary.md")).contains("| colour error, MoA |"));
         assertTrue(r.out().contains("| background change |"), r.out());
         assertTrue(Files.exists(out.resolve("sheets/h000-beach.png")));
+        // the swap evaluation on the same cases: rendered photos, the case's subject swapped in
+        Path swap = dir.resolve("swap");
+        r = CliRunner.run("eval", "--swap", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString(), "--cases", casesDir.resolve("cases.jsonl").toString(),
+                "--output", swap.toString(), "--limit", "1", "--steps", "2", "-q");
+        assertEquals(0, r.code(), r.toString());
+        JsonObject sf = Json.read(swap.resolve("swap_figures.json"));
+        assertEquals(1.0, sf.getAsJsonObject("about").get("guidance").getAsDouble(), "no guidance unless asked");
+        JsonObject psnr = sf.getAsJsonObject("figures").getAsJsonObject("swap PSNR outside the subject (dB)");
+        assertEquals(2, psnr.get("images").getAsInt());
+        assertTrue(psnr.get("mean").getAsDouble() > 0, psnr.toString());
+        assertTrue(Files.exists(swap.resolve("sheets/swap-h000-beach.png")));
+        r = CliRunner.run("eval", "--swap", "--gates", "--moa", Fixtures.path("models/tiny-moa").toString(), "--cases",
+                casesDir.resolve("cases.jsonl").toString(), "--output", swap.toString());
+        assertTrue(r.err().contains("--gates measures generation"), r.err());
     }
 
     @Test
