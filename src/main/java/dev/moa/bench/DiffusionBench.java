@@ -1,5 +1,13 @@
 package dev.moa.bench;
 
+import dev.moa.models.ClipConfig;
+import dev.moa.models.ClipVisionModel;
+import dev.moa.moa.MoaAdapter;
+import dev.moa.moa.MoaCall;
+import dev.moa.moa.MoaCapture;
+import dev.moa.moa.MoaConfig;
+import dev.moa.moa.MoaMode;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.moa.io.Weights;
@@ -28,14 +36,33 @@ public final class DiffusionBench {
 
     /** What to run; {@code unet} and {@code vae} are SD 1.5's for the real benchmark (tests use tiny ones). */
     public record Options(Precision precision, int steps, int warmup, int size, int batch, int vaeRuns,
-            VaeTiling vaeTiling, int gemmSize, long seed, UNetConfig unet, VaeConfig vae) {
+            VaeTiling vaeTiling, int gemmSize, long seed, UNetConfig unet, VaeConfig vae, List<Integer> moaSubjects,
+            ClipConfig imageEncoder) {
         public static Options defaults() {
-            return new Options(Precision.FP32, 5, 2, 512, 2, 1, VaeTiling.AUTO, 4096, 0, UNetConfig.sd15(), VaeConfig.sd15());
+            return new Options(Precision.FP32, 5, 2, 512, 2, 1, VaeTiling.AUTO, 4096, 0, UNetConfig.sd15(), VaeConfig.sd15(),
+                    List.of(), vitL14());
+        }
+
+        /** Without MoA (the base benchmark). */
+        public Options(Precision precision, int steps, int warmup, int size, int batch, int vaeRuns, VaeTiling vaeTiling,
+                int gemmSize, long seed, UNetConfig unet, VaeConfig vae) {
+            this(precision, steps, warmup, size, batch, vaeRuns, vaeTiling, gemmSize, seed, unet, vae, List.of(), vitL14());
+        }
+
+        /** The same with MoA timed after the base UNet, once per subject count. */
+        public Options withMoa(List<Integer> subjects, ClipConfig encoder) {
+            return new Options(precision, steps, warmup, size, batch, vaeRuns, vaeTiling, gemmSize, seed, unet, vae,
+                    List.copyOf(subjects), encoder);
         }
 
         int latentSize() {
             return size / vae.downFactor();
         }
+    }
+
+    /** CLIP ViT-L/14's vision tower with projection (MoA's image encoder at SD 1.5 size). */
+    public static ClipConfig vitL14() {
+        return new ClipConfig(1024, 4096, 16, 24, "quick_gelu", 1e-5, 49408, 77, 49407, 224, 14, 768);
     }
 
     /** Everything measured; public fields so it serializes to JSON as is. */
@@ -47,6 +74,26 @@ public final class DiffusionBench {
         public Unet unet = new Unet();
         public Vae vae;                            // null with vaeRuns = 0
         public Memory memory = new Memory();
+        public Moa moa;                            // null without --moa
+    }
+
+    /** MoA next to the base step: one entry per subject count, and the image encoder. */
+    public static final class Moa {
+        public long moaParameters;
+        public long imageEncoderParameters;
+        public double buildSeconds;
+        public double imageEncoderSeconds;          // one reference photo through the ViT (median)
+        public List<MoaRun> runs = new ArrayList<>();
+        public long peakRssBytes;                   // UNet + MoA + image encoder resident, during the MoA steps
+    }
+
+    public static final class MoaRun {
+        public int subjects;
+        public double warmupSeconds;
+        public double[] stepSeconds;
+        public double medianStepSeconds;
+        public double ratioToBase;
+        public List<Part> breakdown = new ArrayList<>();
     }
 
     public static final class Unet {
@@ -106,6 +153,9 @@ public final class DiffusionBench {
         r.settings.put("vaeTiling", o.vaeTiling().name().toLowerCase(java.util.Locale.ROOT));
         r.settings.put("gemmSize", o.gemmSize());
         r.settings.put("seed", o.seed());
+        if (!o.moaSubjects().isEmpty()) {
+            r.settings.put("moaSubjects", o.moaSubjects());
+        }
 
         log.accept(String.format("gemm %d^3 fp32 ...", o.gemmSize()));
         r.gemmFp32Gflops = Machine.gemmGflops(o.gemmSize(), Precision.FP32, 5);
@@ -115,7 +165,10 @@ public final class DiffusionBench {
         }
 
         try (NDManager root = dev.moa.tensor.Devices.newManager()) {
-            runUnet(o, r, root, log);
+            UNet2DConditionModel unet = runUnet(o, r, root, log);
+            if (!o.moaSubjects().isEmpty()) {
+                runMoa(o, r, unet, root, log);
+            }
         }
         if (o.vaeRuns() > 0) {
             try (NDManager root = dev.moa.tensor.Devices.newManager()) {
@@ -129,7 +182,7 @@ public final class DiffusionBench {
         return r;
     }
 
-    private static void runUnet(Options o, Report r, NDManager root, Consumer<String> log) {
+    private static UNet2DConditionModel runUnet(Options o, Report r, NDManager root, Consumer<String> log) {
         log.accept("building the UNet (random weights, " + o.precision() + ") ...");
         long t0 = System.nanoTime();
         Weights w = Weights.random("unet (random)", root, o.seed(), o.precision());
@@ -175,6 +228,12 @@ public final class DiffusionBench {
         if (r.gemmGflopsAtPrecision != null) {
             u.fractionOfGemmAtPrecision = u.achievedGflops / r.gemmGflopsAtPrecision;
         }
+        u.breakdown.addAll(parts(prof, total, n));
+        return unet;
+    }
+
+    private static List<Part> parts(LayerProfile prof, double total, int n) {
+        List<Part> out = new ArrayList<>();
         Map<LayerProfile.Kind, Long> parts = prof.breakdown((long) (total * 1e9));
         for (Map.Entry<LayerProfile.Kind, Long> e : parts.entrySet()) {
             Part p = new Part();
@@ -184,7 +243,110 @@ public final class DiffusionBench {
             p.percent = total > 0 ? 100.0 * e.getValue() / 1e9 / total : 0;
             p.gflopPerStep = prof.flops(e.getKey()) / 1e9 / n;
             p.gflops = p.gflopPerStep > 0 ? p.gflopPerStep / p.secondsPerStep : null;
-            u.breakdown.add(p);
+            out.add(p);
+        }
+        return out;
+    }
+
+    /**
+     * MoA on the same UNet (random personalized experts, routers and fuser, installed as processors), with the image
+     * encoder (random ViT-L/14, fp32 as in generation) resident: one reference photo's embedding, then the guided step with 1, 2, ...
+     * subjects (the conditional rows have subjects, the unconditional ones none, as in sampling).
+     */
+    private static void runMoa(Options o, Report r, UNet2DConditionModel unet, NDManager root, Consumer<String> log) {
+        Moa mr = new Moa();
+        r.moa = mr;
+        log.accept("building MoA and the image encoder (random weights, " + o.precision() + ") ...");
+        long t0 = System.nanoTime();
+        MoaAdapter moa;
+        ClipVisionModel encoder;
+        try {
+            MoaConfig c = MoaAdapter.configFor(unet, o.imageEncoder().projectionDim(), 128, 128, 64);
+            moa = MoaAdapter.random(c, unet, root, o.seed() + 20);
+            // fp32 whatever the UNet's precision, as SubjectEncoder loads it for generation
+            Weights ew = Weights.random("image encoder (random)", root, o.seed() + 21, Precision.FP32);
+            encoder = new ClipVisionModel(o.imageEncoder(), ew);
+            mr.imageEncoderParameters = count(ew);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        mr.moaParameters = moa.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+        mr.buildSeconds = (System.nanoTime() - t0) / 1e9;
+        moa.install(unet);
+        try {
+            int side = o.imageEncoder().imageSize();
+            NDArray px = new TorchGenerator(o.seed() + 4).randn(root, 1, 3, side, side);
+            double[] enc = new double[3];
+            for (int i = 0; i < enc.length; i++) {
+                try (NDManager s = root.newSubManager()) {
+                    px.tempAttach(s);
+                    long e0 = System.nanoTime();
+                    encoder.imageEmbeds(px).toFloatArray();
+                    enc[i] = (System.nanoTime() - e0) / 1e9;
+                }
+            }
+            mr.imageEncoderSeconds = Stats.median(enc);
+            log.accept(String.format("  image encoder (one photo): %.3f s", mr.imageEncoderSeconds));
+            Machine.resetPeakRss();
+            int lat = o.latentSize();
+            NDArray latents = new TorchGenerator(o.seed() + 1).randn(root, o.batch(), o.unet().inChannels(), lat, lat);
+            NDArray context = new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77, o.unet().crossAttentionDim());
+            float[] ts = new float[o.batch()];
+            java.util.Arrays.fill(ts, 500f);
+            NDArray t = root.create(ts);
+            for (int subjects : o.moaSubjects()) {
+                MoaRun run = new MoaRun();
+                run.subjects = subjects;
+                int di = o.imageEncoder().projectionDim();
+                NDArray embeds = new TorchGenerator(o.seed() + 5).randn(root, o.batch(), subjects, di);
+                int[][] positions = new int[o.batch()][subjects];
+                for (int b = 0; b < o.batch(); b++) {
+                    for (int k = 0; k < subjects; k++) {
+                        // guidance: the first half of the rows is unconditional and has no subjects
+                        positions[b][k] = o.batch() > 1 && b < o.batch() / 2 ? -1 : 2 + 3 * k;
+                    }
+                }
+                for (int i = 0; i < o.warmup(); i++) {
+                    double s = moaStep(unet, moa, latents, t, context, embeds, positions, ts, root);
+                    run.warmupSeconds += s;
+                    log.accept(String.format("  MoA, %d subject(s), warm-up %d: %.3f s", subjects, i + 1, s));
+                }
+                run.stepSeconds = new double[o.steps()];
+                LayerProfile prof = LayerProfile.start();
+                double total = 0;
+                try {
+                    for (int i = 0; i < o.steps(); i++) {
+                        double s = moaStep(unet, moa, latents, t, context, embeds, positions, ts, root);
+                        run.stepSeconds[i] = s;
+                        total += s;
+                        log.accept(String.format("  MoA, %d subject(s), step %d: %.3f s", subjects, i + 1, s));
+                    }
+                } finally {
+                    prof.stop();
+                }
+                run.medianStepSeconds = Stats.median(run.stepSeconds);
+                run.ratioToBase = run.medianStepSeconds / r.unet.medianStepSeconds;
+                run.breakdown.addAll(parts(prof, total, Math.max(1, o.steps())));
+                mr.runs.add(run);
+                embeds.close();
+            }
+            mr.peakRssBytes = Machine.procStatusBytes("VmHWM");
+        } finally {
+            MoaAdapter.uninstall(unet);
+        }
+    }
+
+    private static double moaStep(UNet2DConditionModel unet, MoaAdapter moa, NDArray latents, NDArray t,
+            NDArray context, NDArray embeds, int[][] positions, float[] ts, NDManager root) {
+        try (NDManager s = root.newSubManager()) {
+            latents.tempAttach(s);
+            t.tempAttach(s);
+            context.tempAttach(s);
+            embeds.tempAttach(s);
+            long t0 = System.nanoTime();
+            MoaCall call = new MoaCall(MoaMode.MOA, moa.fuser(), context, positions, embeds, ts, MoaCapture.nothing());
+            unet.forward(latents, t, context, call);
+            return (System.nanoTime() - t0) / 1e9;
         }
     }
 

@@ -13,6 +13,7 @@ import dev.moa.models.VaeTiling;
 import dev.moa.tensor.Precision;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -62,6 +63,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the results as JSON on stdout (progress goes to stderr)")
     boolean json;
 
+    @Option(names = "--moa", description = "also time MoA on the same UNet (random personalized experts, routers and"
+            + " fuser; a random ViT-L/14 image encoder resident) next to the base step")
+    boolean moa;
+
+    @Option(names = "--subjects", split = ",", defaultValue = "1,2", paramLabel = "N[,N...]",
+            description = "subject counts of the --moa steps (default ${DEFAULT-VALUE})")
+    List<Integer> subjects;
+
     @Option(names = "--train", description = "benchmark MoA training instead (SD 1.5 + ViT-L/14 at full size, random"
             + " weights; --size, --batch, --steps, --warmup apply; default batch 1)")
     boolean train;
@@ -107,6 +116,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         Options o = new Options(p, steps, warmup, size, batch, vaeRuns, tiling, gemmSize, 0, UNetConfig.sd15(),
                 VaeConfig.sd15());
+        if (moa) {
+            for (int n : subjects) {
+                if (n < 1 || n > dev.moa.moa.SubjectPrompt.MAX_SUBJECTS) {
+                    throw new ParameterException(spec.commandLine(), "--subjects must be between 1 and "
+                            + dev.moa.moa.SubjectPrompt.MAX_SUBJECTS + ", got " + n);
+                }
+            }
+            o = o.withMoa(subjects, DiffusionBench.vitL14());
+        }
         Report r = DiffusionBench.run(o, msg -> err.println(msg));
         if (json) {
             System.out.println(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r));
@@ -146,6 +164,21 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "vae decode %.3f s for one %sx%s image (%s%s; warm-up %.3f s; %.1f M parameters)%n",
                     v.medianDecodeSeconds, r.settings.get("size"), r.settings.get("size"), v.precision, v.tiled ? ", tiled" : "",
                     v.warmupSeconds, v.parameters / 1e6);
+        }
+        if (r.moa != null) {
+            var mo = r.moa;
+            out.printf(Locale.ROOT, "moa        %.1f M parameters + image encoder %.1f M (built in %.1f s); one photo through"
+                    + " the image encoder %.3f s%n", mo.moaParameters / 1e6, mo.imageEncoderParameters / 1e6, mo.buildSeconds,
+                    mo.imageEncoderSeconds);
+            for (var run : mo.runs) {
+                out.printf(Locale.ROOT, "moa step   %d subject(s): median %.3f s = %.2fx the base step (warm-up %.3f s)%n",
+                        run.subjects, run.medianStepSeconds, run.ratioToBase, run.warmupSeconds);
+                for (Part p : run.breakdown) {
+                    out.printf(Locale.ROOT, "  %-40s %7d %9.3f %5.1f%%%n", p.kind, p.callsPerStep, p.secondsPerStep, p.percent);
+                }
+            }
+            out.printf(Locale.ROOT, "moa memory peak RSS %.2f GiB during the MoA steps (UNet + MoA + image encoder resident)%n",
+                    gib(mo.peakRssBytes));
         }
         var mem = r.memory;
         out.printf(Locale.ROOT, "memory     peak RSS %.2f GiB (after UNet build %.2f, UNet steps %.2f, VAE %.2f)%s; Java heap peak %.2f of %.2f GiB%n",

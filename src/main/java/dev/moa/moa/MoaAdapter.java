@@ -136,6 +136,16 @@ public final class MoaAdapter {
         return build(c, Weights.of("new MoA checkpoint", new MapTensorSource("init", init), null, manager), unet);
     }
 
+    /**
+     * A MoA with random weights in the UNet's precision (the fuser in fp32), for benchmarks: both experts and the
+     * router compute real work, the values mean nothing.
+     */
+    public static MoaAdapter random(MoaConfig c, UNet2DConditionModel unet, NDManager manager, long seed)
+            throws IOException {
+        checkLayers(c, unet, "random MoA");
+        return build(c, dev.moa.io.Weights.random("moa (random)", manager, seed, unet.precision()), unet);
+    }
+
     private static void putMlp(Map<String, NDArray> m, String name, long in, long out, long hidden, NDManager nd, Random rnd) {
         m.put(name + ".0.weight", nd.ones(new Shape(in)));
         m.put(name + ".0.bias", nd.zeros(new Shape(in)));

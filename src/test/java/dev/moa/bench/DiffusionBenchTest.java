@@ -51,4 +51,32 @@ class DiffusionBenchTest {
             assertNull(r.unet.fractionOfGemmAtPrecision);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = Precision.class, names = {"FP32", "BF16"})
+    void timesMoaNextToTheBaseStep(Precision p) throws Exception {
+        UNetConfig u = UNetConfig.from(Json.read(Fixtures.path("models/tiny-sd/unet/config.json")));
+        VaeConfig v = VaeConfig.from(Json.read(Fixtures.path("models/tiny-sd/vae/config.json")));
+        // a small ViT stands in for ViT-L/14; its projection is MoA's image embedding size
+        dev.moa.models.ClipConfig vit = new dev.moa.models.ClipConfig(32, 64, 2, 2, "quick_gelu", 1e-5, 49408, 77, 49407,
+                32, 16, 24);
+        DiffusionBench.Options o = new DiffusionBench.Options(p, 2, 1, 32, 2, 0, VaeTiling.AUTO, 128, 0, u, v)
+                .withMoa(java.util.List.of(1, 2), vit);
+        DiffusionBench.Report r = DiffusionBench.run(o, msg -> { });
+        assertNotNull(r.moa);
+        assertEquals(2, r.moa.runs.size());
+        assertTrue(r.moa.moaParameters > 0 && r.moa.imageEncoderParameters > 0 && r.moa.imageEncoderSeconds > 0);
+        for (DiffusionBench.MoaRun run : r.moa.runs) {
+            assertEquals(2, run.stepSeconds.length);
+            assertEquals(run.medianStepSeconds / r.unet.medianStepSeconds, run.ratioToBase, 1e-12);
+            double pct = 0;
+            for (DiffusionBench.Part part : run.breakdown) {
+                pct += part.percent;
+            }
+            assertEquals(100, pct, 0.5, "shares cover the MoA step");
+        }
+        assertEquals(java.util.List.of(1, 2), java.util.List.of(r.moa.runs.get(0).subjects, r.moa.runs.get(1).subjects));
+        assertTrue(r.moa.peakRssBytes > 0);
+        assertNull(r.vae, "no VAE runs asked for");
+    }
 }

@@ -24,6 +24,8 @@ class BenchCommandTest {
         assertEquals(2, Main.run("bench", "--precision", "fp8"));
         assertEquals(2, Main.run("bench", "--steps", "0"));
         assertEquals(2, Main.run("bench", "--vae-tiling", "maybe"));
+        assertEquals(2, Main.run("bench", "--moa", "--subjects", "0"));
+        assertEquals(2, Main.run("bench", "--moa", "--subjects", "1,9"));
     }
 
     @Test
@@ -31,12 +33,14 @@ class BenchCommandTest {
         UNetConfig u = UNetConfig.from(Json.read(Fixtures.path("models/tiny-sd/unet/config.json")));
         VaeConfig v = VaeConfig.from(Json.read(Fixtures.path("models/tiny-sd/vae/config.json")));
         DiffusionBench.Report r = DiffusionBench.run(new DiffusionBench.Options(Precision.BF16, 1, 0, 32, 2, 1,
-                VaeTiling.OFF, 128, 0, u, v), msg -> { });
+                VaeTiling.OFF, 128, 0, u, v).withMoa(java.util.List.of(2), new dev.moa.models.ClipConfig(32, 64, 2, 1,
+                "quick_gelu", 1e-5, 49408, 77, 49407, 32, 16, 24)), msg -> { });
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         BenchCommand.print(r, new PrintStream(b, true, StandardCharsets.UTF_8));
         String text = b.toString(StandardCharsets.UTF_8);
         for (String want : new String[] {"machine", "libtorch", "matmul     fp32", "bf16", "unet step  median", "GFLOP/s",
-                "attention (sdpa)", "group norm", "vae decode", "peak RSS"}) {
+                "attention (sdpa)", "group norm", "vae decode", "peak RSS", "moa step   2 subject(s): median",
+                "x the base step", "moa memory peak RSS"}) {
             assertTrue(text.contains(want), "report lacks '" + want + "':\n" + text);
         }
     }
