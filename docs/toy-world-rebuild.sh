@@ -5,9 +5,9 @@
 #
 #   docs/toy-world-rebuild.sh RUNS_DIR        (e.g. docs/toy-world-rebuild.sh ../runs)
 #
-# Times measured on a 2-core AMD EPYC (Zen 5) VM, 24 GiB, with the parallel stages on one libtorch thread each
-# (docs/toy-world.md has the figures of the shipped run). Two threads per process while another process runs on the
-# same 2 cores are 10-50x slower (OpenMP oversubscription): keep --threads 1 when stages overlap.
+# Times measured on a 2-core AMD EPYC (Zen 5) VM, 24 GiB, each stage alone on 2 libtorch threads (docs/toy-world.md
+# has the figures). Two processes with 2 threads each on the same 2 cores are 10-50x slower (OpenMP
+# oversubscription): use --threads 1 for stages run side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:?usage: docs/toy-world-rebuild.sh RUNS_DIR}"
@@ -20,26 +20,17 @@ done_() { [ -f "$1" ]; }
 done_ "$RUNS/vae/vae_eval.json" || ./moa train-vae --output "$RUNS/vae" --steps 4000 --batch 8 --crop 32 --lr 1e-3 \
   --warmup 50 --norm-groups 8 --save-every 100 --keep 2 --sample-every 250 --seed 0 --threads 2 $(resume "$RUNS/vae")
 
-# 2. CLIP, first 400 steps of batch 128 (~10 min with 2 threads); its text tower at step 400 conditions the UNet
-CLIP="--batch 128 --lr 5e-4 --weight-decay 0.1 --warmup 100 --keep 2 --seed 0"
-if ! done_ "$RUNS/clip400/clip_eval.json"; then
-  [ -d "$RUNS/clip/checkpoints/step-0000400" ] || ./moa train-clip --output "$RUNS/clip" --steps 400 $CLIP \
-    --save-every 100 --sample-every 300 --threads 2 $(resume "$RUNS/clip")
-  ./moa train-clip --output "$RUNS/clip400" --steps 400 $CLIP --sample-every 0 --threads 1 \
-    --resume "$RUNS/clip/checkpoints/step-0000400"
-fi
+# 2. CLIP with attribute heads (train-clip's default --attribute-weight 1): 1000 steps of batch 128, ~22 min alone
+#    with 2 threads. Its text tower conditions the UNet, its image tower is MoA's image encoder.
+done_ "$RUNS/clip/clip_eval.json" || ./moa train-clip --output "$RUNS/clip" --steps 1000 --batch 128 --lr 5e-4 \
+  --weight-decay 0.1 --warmup 100 --save-every 100 --keep 2 --sample-every 500 --seed 0 --threads 2 $(resume "$RUNS/clip")
 
-# 3. in parallel, one thread each: CLIP on to 1200 steps (its image tower is MoA's image encoder), and the UNet
-#    (64/128/128, one resnet per block, attention at 8x8, 4x4 and mid) on the step-400 text tower
-pids=()
-done_ "$RUNS/clip/clip_eval.json" || {
-  ./moa train-clip --output "$RUNS/clip" --steps 1200 $CLIP --save-every 100 --sample-every 300 --threads 1 \
-    --resume >> "$RUNS/clip.log" 2>&1 & pids+=($!); }
-UNET_STEPS="${UNET_STEPS:-1000}"
-./moa train-unet --output "$RUNS/unet" --vae "$RUNS/vae/vae" --text-encoder "$RUNS/clip400/text_encoder" \
+# 3. the UNet (64/128/128, one resnet per block, attention at 8x8, 4x4 and mid) on that text tower; ~1 s/step alone.
+#    Run 4 drew scenes but no classes yet at 1500 steps; UNET_STEPS sets how far it goes (resumable).
+UNET_STEPS="${UNET_STEPS:-6000}"
+./moa train-unet --output "$RUNS/unet" --vae "$RUNS/vae/vae" --text-encoder "$RUNS/clip/text_encoder" \
   --channels 64,128,128 --layers-per-block 1 --steps "$UNET_STEPS" --batch 16 --lr 3e-4 --warmup 100 --save-every 100 \
-  --keep 2 --sample-every 250 --seed 0 --threads 1 $(resume "$RUNS/unet") >> "$RUNS/unet.log" 2>&1 & pids+=($!)
-for p in "${pids[@]}"; do wait "$p"; done
+  --keep 2 --sample-every 500 --seed 0 --threads 2 $(resume "$RUNS/unet")
 
 # 4. the base pipeline: the UNet run's folder plus CLIP's image tower (MoA's image encoder)
 BASE="$RUNS/toy-world"
