@@ -47,6 +47,7 @@ public final class TrainBench {
         public Machine.Info machine;
         public int size;
         public int batch;
+        public String precision;
         public long moaParameters;
         public double buildSeconds;
         public double[] stepSeconds;
@@ -56,7 +57,17 @@ public final class TrainBench {
     }
 
     public static Report run(int size, int batch, int steps, int warmup, Consumer<String> log) throws IOException {
+        return run(size, batch, steps, warmup, dev.moa.tensor.Precision.FP32, log);
+    }
+
+    /**
+     * @param precision fp32, or bf16 as {@code moa train --precision bf16} trains: the UNet and VAE compute in bf16,
+     *     MoA with casts of its fp32 masters
+     */
+    public static Report run(int size, int batch, int steps, int warmup, dev.moa.tensor.Precision precision,
+            Consumer<String> log) throws IOException {
         Report r = new Report();
+        r.precision = precision.name().toLowerCase(java.util.Locale.ROOT);
         r.machine = Machine.info();
         r.size = size;
         r.batch = batch;
@@ -67,8 +78,9 @@ public final class TrainBench {
             log.accept("building SD 1.5 UNet, VAE, CLIP text and image encoders with random weights");
             ClipConfig text = new ClipConfig(768, 3072, 12, 12, "quick_gelu", 1e-5, 49408, 77, 49407, 224, 14, 768);
             ClipConfig vision = new ClipConfig(1024, 4096, 16, 24, "quick_gelu", 1e-5, 49408, 77, 49407, 224, 14, 768);
-            UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.sd15(), Weights.random("unet", m, 1));
-            AutoencoderKL vae = new AutoencoderKL(VaeConfig.sd15(), Weights.random("vae", m, 2));
+            UNet2DConditionModel unet = new UNet2DConditionModel(UNetConfig.sd15(), Weights.random("unet", m, 1, precision));
+            AutoencoderKL vae = new AutoencoderKL(VaeConfig.sd15(), Weights.random("vae", m, 2,
+                    StableDiffusion.vaePrecision(precision)));
             ClipTextModel te = new ClipTextModel(text, Weights.random("text_encoder", m, 3));
             ClipVisionModel ie = new ClipVisionModel(vision, Weights.random("image_encoder", m, 4));
             ClipTokenizer tok = ClipTokenizer.bundled();

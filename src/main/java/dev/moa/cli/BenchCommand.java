@@ -95,19 +95,19 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintStream err = System.err;
         if (train) {
-            if (p != Precision.FP32) {
-                throw new ParameterException(spec.commandLine(), "--train measures fp32 training only");
+            if (p == Precision.FP16) {
+                throw new ParameterException(spec.commandLine(), "--train measures fp32 or bf16 training");
             }
             int b = spec.commandLine().getParseResult().hasMatchedOption("--batch") ? batch : 1;
-            TrainBench.Report t = TrainBench.run(size, b, steps, warmup, msg -> err.println(msg));
+            TrainBench.Report t = TrainBench.run(size, b, steps, warmup, p, msg -> err.println(msg));
             if (json) {
                 System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(t));
             } else {
                 var m = t.machine;
                 System.out.printf(Locale.ROOT, "machine    %s, %d cores (%s); libtorch %s, %d threads, ops %s%n", m.cpu(),
                         m.cores(), m.isa(), m.libtorch(), m.threads(), m.ops());
-                System.out.printf(Locale.ROOT, "train      %dx%d, batch %d, %.1f M MoA parameters (built in %.1f s)%n", t.size,
-                        t.size, t.batch, t.moaParameters / 1e6, t.buildSeconds);
+                System.out.printf(Locale.ROOT, "train      %dx%d, batch %d, %s, %.1f M MoA parameters (built in %.1f s)%n",
+                        t.size, t.size, t.batch, t.precision, t.moaParameters / 1e6, t.buildSeconds);
                 System.out.printf(Locale.ROOT, "step       median %.2f s %s%n", t.medianStepSeconds, Arrays.toString(t.stepSeconds));
                 System.out.printf(Locale.ROOT, "memory     peak RSS %.2f GiB, after the steps %.2f GiB%n", gib(t.peakRssBytes),
                         gib(t.rssAfterStepsBytes));

@@ -106,6 +106,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--subject-drop-prob", defaultValue = "0.1", description = "probability of dropping each subject (default ${DEFAULT-VALUE})")
     double subjectDropProb;
 
+    @Option(names = "--precision", defaultValue = "fp32", converter = Converters.PrecisionConverter.class,
+            description = "fp32, or bf16: the frozen base model computes in bf16 and MoA with bf16 casts of its fp32"
+                    + " master weights (fp32 AdamW state, no loss scaling) (default ${DEFAULT-VALUE})")
+    dev.moa.tensor.Precision precision;
+
     @picocli.CommandLine.Mixin
     ThreadsOption threads;
 
@@ -116,6 +121,10 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream log = quiet ? new PrintStream(java.io.OutputStream.nullOutputStream()) : System.err;
         threads.apply();
+        if (precision == dev.moa.tensor.Precision.FP16) {
+            throw new ParameterException(spec.commandLine(), "--precision fp16 is not supported for training (no loss"
+                    + " scaling); use bf16 or fp32");
+        }
         if (resolution % 8 != 0 || resolution < 16) {
             throw new ParameterException(spec.commandLine(), "--resolution must be a multiple of 8 (>= 16), got " + resolution);
         }
@@ -131,7 +140,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
                 maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed);
         log.println("loading " + model.base);
-        try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), c -> log.println("  " + c))) {
+        try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), precision,
+                c -> log.println("  " + c))) {
             SubjectEncoder enc = SubjectEncoder.load(model.imageEncoder, sd.manager());
             PreprocessOptions prep = PreprocessOptions.training().withResolution(resolution)
                     .withDropout(uncondProb, subjectDropProb);
@@ -156,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                     MoaAdapter moa;
                     if (moaDir != null) {
-                        moa = MoaAdapter.load(moaDir, sd.unet(), sd.manager());
+                        moa = MoaAdapter.loadMasters(moaDir, sd.unet(), sd.manager());
                     } else {
                         MoaConfig c = MoaAdapter.configFor(sd.unet(), enc.embedDim(), 128, 128, 64);
                         c = c.withSources(model.base.toAbsolutePath().toString(), model.imageEncoder.toAbsolutePath().toString());

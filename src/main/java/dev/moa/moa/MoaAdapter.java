@@ -104,8 +104,8 @@ public final class MoaAdapter {
     public static MoaAdapter create(MoaConfig c, UNet2DConditionModel unet, NDManager manager, long seed)
             throws IOException {
         checkLayers(c, unet, "new MoA checkpoint");
-        if (unet.precision() != Precision.FP32) {
-            throw new IllegalStateException("a new MoA checkpoint (training) needs an fp32 UNet, not " + unet.precision());
+        if (unet.precision() == Precision.FP16) {
+            throw new IllegalStateException("MoA trains with an fp32 or bf16 UNet, not fp16");
         }
         Random rnd = new Random(seed);
         Map<String, NDArray> init = new LinkedHashMap<>();
@@ -113,11 +113,12 @@ public final class MoaAdapter {
         for (String layer : c.moaLayers()) {
             Attention a = byPath.get(layer);
             String p = "unet." + layer + ".";
-            init.put(p + "personal.to_q.weight", a.toQ.weight.duplicate());
-            init.put(p + "personal.to_k.weight", a.toK.weight.duplicate());
-            init.put(p + "personal.to_v.weight", a.toV.weight.duplicate());
-            init.put(p + "personal.to_out.0.weight", a.toOut.weight.duplicate());
-            init.put(p + "personal.to_out.0.bias", a.toOut.bias.duplicate());
+            // fp32 copies of the base layer (the masters, also when the UNet computes in bf16)
+            init.put(p + "personal.to_q.weight", fp32Copy(a.toQ.weight));
+            init.put(p + "personal.to_k.weight", fp32Copy(a.toK.weight));
+            init.put(p + "personal.to_v.weight", fp32Copy(a.toV.weight));
+            init.put(p + "personal.to_out.0.weight", fp32Copy(a.toOut.weight));
+            init.put(p + "personal.to_out.0.bias", fp32Copy(a.toOut.bias));
             putLinear(init, p + "router.0", a.queryDim, c.routerHiddenDim(), manager, rnd);
             init.put(p + "router.2.weight", manager.zeros(new Shape(2, c.routerHiddenDim())));
             init.put(p + "router.2.bias", manager.zeros(new Shape(2)));
@@ -134,6 +135,26 @@ public final class MoaAdapter {
         init.put("fuser.layer_norm.weight", manager.ones(new Shape(d)));
         init.put("fuser.layer_norm.bias", manager.zeros(new Shape(d)));
         return build(c, Weights.of("new MoA checkpoint", new MapTensorSource("init", init), null, manager), unet);
+    }
+
+    private static NDArray fp32Copy(NDArray a) {
+        return a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a.duplicate()
+                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+    }
+
+    /**
+     * A checkpoint for continuing training: fp32 master weights whatever the UNet's precision (a bf16 UNet computes
+     * with casts of them, see {@link MoaProcessor}).
+     */
+    public static MoaAdapter loadMasters(Path dir, UNet2DConditionModel unet, NDManager manager) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "MoA checkpoint folder not found");
+        }
+        MoaConfig c = MoaConfig.read(dir.resolve(CONFIG_FILE));
+        checkLayers(c, unet, dir.toString());
+        try (TensorSource src = SafetensorsFile.open(dir.resolve(WEIGHTS_FILE))) {
+            return build(c, Weights.of("MoA checkpoint (" + dir + ")", src, null, manager, Precision.FP32), unet);
+        }
     }
 
     /**
@@ -230,7 +251,7 @@ public final class MoaAdapter {
             Attention a = byPath.get(layer);
             long inner = a.heads * a.dimHead;
             procs.put(layer, new MoaProcessor(w, layer, c.crossIndex(layer), a.queryDim, a.contextDim, inner,
-                    c.routerHiddenDim()));
+                    c.routerHiddenDim(), unet.precision()));
         }
         Fuser f = new Fuser(w.withPrecision(Precision.FP32), c);
         w.check();

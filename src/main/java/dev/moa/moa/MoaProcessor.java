@@ -26,9 +26,21 @@ public final class MoaProcessor implements AttnProcessor {
     final Linear toOut;
     final Linear router0;
     final Linear router2;
+    /** The precision the layer computes in (the UNet's); the weights may be fp32 masters beside it (training). */
     final Precision precision;
+    private final boolean castWeights;
 
     MoaProcessor(Weights w, String layer, int crossIndex, long queryDim, long contextDim, long inner, int routerHidden) {
+        this(w, layer, crossIndex, queryDim, contextDim, inner, routerHidden, w.precision());
+    }
+
+    /**
+     * @param compute the UNet's precision; when it differs from the weights' (fp32 master weights on a bf16 UNet, for
+     *     mixed-precision training) every call computes with differentiable casts of the weights, so the gradients
+     *     reach the fp32 masters
+     */
+    MoaProcessor(Weights w, String layer, int crossIndex, long queryDim, long contextDim, long inner, int routerHidden,
+            Precision compute) {
         this.layer = layer;
         this.crossIndex = crossIndex;
         Weights s = w.sub("unet." + layer);
@@ -40,7 +52,16 @@ public final class MoaProcessor implements AttnProcessor {
         Weights r = s.sub("router");
         router0 = new Linear(r, "0", queryDim, routerHidden, true);
         router2 = new Linear(r, "2", routerHidden, 2, true);
-        precision = w.precision();
+        precision = compute;
+        castWeights = compute != w.precision();
+    }
+
+    /** {@code l} in the compute precision: itself, or (mixed precision) a differentiable cast of its weights. */
+    private Linear compute(Linear l) {
+        if (!castWeights) {
+            return l;
+        }
+        return new Linear(Ops.get().cast(l.weight, precision), l.bias == null ? null : Ops.get().cast(l.bias, precision));
     }
 
     public String layer() {
@@ -66,18 +87,19 @@ public final class MoaProcessor implements AttnProcessor {
         }
         NDArray ctx1 = crossIndex >= 0 ? toCompute(call.multimodal(crossIndex)) : x;
         MoaCapture capture = call.capture;
+        Linear q = compute(toQ), k = compute(toK), v = compute(toV), out = compute(toOut);
         NDArray a1;
         if (capture.wantsProbs(layer)) {
-            NDArray probs = attn.probabilities(toQ, toK, x, ctx1);
-            capture.putProbs(layer, probs);
-            a1 = attn.applyProbabilities(probs, toV, toOut, ctx1);
+            NDArray probs = attn.probabilities(q, k, x, ctx1);
+            capture.putProbs(layer, precision == Precision.FP32 ? probs : Ops.get().cast(probs, Precision.FP32));
+            a1 = attn.applyProbabilities(probs, v, out, ctx1);
         } else {
-            a1 = attn.attend(toQ, toK, toV, toOut, x, ctx1);
+            a1 = attn.attend(q, k, v, out, x, ctx1);
         }
         if (mode == MoaMode.PERSONAL) {
             return a1;
         }
-        NDArray r = Ops.get().softmax(router2.forward(Nn.silu(router0.forward(x))), -1);   // (B, N, 2)
+        NDArray r = Ops.get().softmax(compute(router2).forward(Nn.silu(compute(router0).forward(x))), -1);   // (B, N, 2)
         NDList w = r.split(2, 2);
         NDArray r0 = w.get(0);
         NDArray r1 = w.get(1);

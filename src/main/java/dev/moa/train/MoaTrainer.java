@@ -114,7 +114,7 @@ public final class MoaTrainer implements AutoCloseable {
             throw new IOException(ckpt + ": the checkpoint was trained with batch size " + batch + ", not "
                     + data.batchSize() + "; resume with the same batch size for an exact continuation");
         }
-        MoaAdapter moa = MoaAdapter.load(ckpt, sd.unet(), sd.manager());
+        MoaAdapter moa = MoaAdapter.loadMasters(ckpt, sd.unet(), sd.manager());
         MoaTrainer t = new MoaTrainer(sd, encoder, moa, settings, data, output, Json.getInt(state, "step", 0));
         t.optimizer.load(ckpt.resolve(OPTIMIZER_FILE));
         t.truncateLog();

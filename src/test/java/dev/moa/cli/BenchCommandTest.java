@@ -25,6 +25,7 @@ class BenchCommandTest {
         assertEquals(2, Main.run("bench", "--steps", "0"));
         assertEquals(2, Main.run("bench", "--vae-tiling", "maybe"));
         assertEquals(2, Main.run("bench", "--moa", "--subjects", "0"));
+        assertEquals(2, Main.run("bench", "--train", "--precision", "fp16"));
         assertEquals(2, Main.run("bench", "--moa", "--subjects", "1,9"));
     }
 

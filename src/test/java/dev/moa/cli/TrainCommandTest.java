@@ -59,6 +59,14 @@ class TrainCommandTest {
         assertTrue(r.err().contains("resumed at step 4"), r.err());
         assertEquals(7, Files.readAllLines(out.resolve("losses.csv")).size());
 
+        // continued in mixed precision: the fp32 masters of the checkpoint, the base in bf16
+        r = CliRunner.run(train(data, out, 7, "--resume", "--precision", "bf16"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("resumed at step 6") && r.err().contains("step 7/7  loss "), r.err());
+        r = CliRunner.run(train(data, dir.resolve("fp16"), 2, "--precision", "fp16"));
+        assertNotEquals(0, r.code());
+        assertTrue(r.err().contains("not supported for training"), r.err());
+
         // the trained weights generate
         Path img = dir.resolve("out.png");
         String ref = data.resolve("subjects").toFile().listFiles((d, n) -> n.endsWith(".png"))[0].toString();
