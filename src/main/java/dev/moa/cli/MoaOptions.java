@@ -153,6 +153,9 @@ final class MoaOptions {
             throw new IllegalArgumentException("--strength must be between 0 and 1, got " + strength);
         }
         Map<String, Double> per = subjectStrengths();
+        if (!per.isEmpty() && morphSpec != null) {
+            throw new IllegalArgumentException("--subject-strength does not apply to --morph (the morph blends the photos)");
+        }
         for (List<SubjectSpec> set : sets) {
             java.util.Set<String> words = new java.util.HashSet<>();
             set.forEach(spec -> words.add(spec.word()));
