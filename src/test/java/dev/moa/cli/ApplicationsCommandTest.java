@@ -87,5 +87,8 @@ class ApplicationsCommandTest {
         r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--subject", "man=" + MAN, "--subject-strength",
                 "man=high", "-o", dir.resolve("x.png").toString());
         assertTrue(r.err().contains("'high' is not a number"), r.err());
+        r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--prompt", "a man", "--morph", "man=" + MAN + "," + WOMAN,
+                "--subject-strength", "man=0.5", "-o", dir.resolve("x.png").toString());
+        assertTrue(r.err().contains("--subject-strength does not apply to --morph"), r.err());
     }
 }
