@@ -193,15 +193,10 @@ public final class DiffusionBench {
         r.memory.peakRssBuildBytes = Machine.procStatusBytes("VmHWM");
         r.memory.peakResetSupported = Machine.resetPeakRss();
 
-        int lat = o.latentSize();
-        NDArray latents = new TorchGenerator(o.seed() + 1).randn(root, o.batch(), o.unet().inChannels(), lat, lat);
-        NDArray context = new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77, o.unet().crossAttentionDim());
-        float[] ts = new float[o.batch()];
-        java.util.Arrays.fill(ts, 500f);
-        NDArray t = root.create(ts);
+        StepInputs in = StepInputs.of(o, root);
 
         for (int i = 0; i < o.warmup(); i++) {
-            double s = step(unet, latents, t, context, root);
+            double s = step(unet, in, null, root);
             r.unet.warmupSeconds += s;
             log.accept(String.format("  warm-up %d: %.3f s", i + 1, s));
         }
@@ -210,7 +205,7 @@ public final class DiffusionBench {
         double total = 0;
         try {
             for (int i = 0; i < o.steps(); i++) {
-                double s = step(unet, latents, t, context, root);
+                double s = step(unet, in, null, root);
                 r.unet.stepSeconds[i] = s;
                 total += s;
                 log.accept(String.format("  step %d: %.3f s", i + 1, s));
@@ -288,12 +283,7 @@ public final class DiffusionBench {
             mr.imageEncoderSeconds = Stats.median(enc);
             log.accept(String.format("  image encoder (one photo): %.3f s", mr.imageEncoderSeconds));
             Machine.resetPeakRss();
-            int lat = o.latentSize();
-            NDArray latents = new TorchGenerator(o.seed() + 1).randn(root, o.batch(), o.unet().inChannels(), lat, lat);
-            NDArray context = new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77, o.unet().crossAttentionDim());
-            float[] ts = new float[o.batch()];
-            java.util.Arrays.fill(ts, 500f);
-            NDArray t = root.create(ts);
+            StepInputs in = StepInputs.of(o, root);
             for (int subjects : o.moaSubjects()) {
                 MoaRun run = new MoaRun();
                 run.subjects = subjects;
@@ -307,7 +297,8 @@ public final class DiffusionBench {
                     }
                 }
                 for (int i = 0; i < o.warmup(); i++) {
-                    double s = moaStep(unet, moa, latents, t, context, embeds, positions, ts, root);
+                    double s = step(unet, in, () -> new MoaCall(MoaMode.MOA, moa.fuser(), in.context(), positions,
+                            embeds, in.timesteps(), MoaCapture.nothing()), root, embeds);
                     run.warmupSeconds += s;
                     log.accept(String.format("  MoA, %d subject(s), warm-up %d: %.3f s", subjects, i + 1, s));
                 }
@@ -316,7 +307,8 @@ public final class DiffusionBench {
                 double total = 0;
                 try {
                     for (int i = 0; i < o.steps(); i++) {
-                        double s = moaStep(unet, moa, latents, t, context, embeds, positions, ts, root);
+                        double s = step(unet, in, () -> new MoaCall(MoaMode.MOA, moa.fuser(), in.context(), positions,
+                            embeds, in.timesteps(), MoaCapture.nothing()), root, embeds);
                         run.stepSeconds[i] = s;
                         total += s;
                         log.accept(String.format("  MoA, %d subject(s), step %d: %.3f s", subjects, i + 1, s));
@@ -336,27 +328,34 @@ public final class DiffusionBench {
         }
     }
 
-    private static double moaStep(UNet2DConditionModel unet, MoaAdapter moa, NDArray latents, NDArray t,
-            NDArray context, NDArray embeds, int[][] positions, float[] ts, NDManager root) {
-        try (NDManager s = root.newSubManager()) {
-            latents.tempAttach(s);
-            t.tempAttach(s);
-            context.tempAttach(s);
-            embeds.tempAttach(s);
-            long t0 = System.nanoTime();
-            MoaCall call = new MoaCall(MoaMode.MOA, moa.fuser(), context, positions, embeds, ts, MoaCapture.nothing());
-            unet.forward(latents, t, context, call);
-            return (System.nanoTime() - t0) / 1e9;
+
+    /** The seeded inputs of a guided UNet step: latents, timesteps (all 500) and a text context. */
+    private record StepInputs(NDArray latents, float[] timesteps, NDArray t, NDArray context) {
+        static StepInputs of(Options o, NDManager root) {
+            int lat = o.latentSize();
+            float[] ts = new float[o.batch()];
+            java.util.Arrays.fill(ts, 500f);
+            return new StepInputs(new TorchGenerator(o.seed() + 1).randn(root, o.batch(), o.unet().inChannels(), lat, lat),
+                    ts, root.create(ts), new TorchGenerator(o.seed() + 2).randn(root, o.batch(), 77,
+                            o.unet().crossAttentionDim()));
         }
     }
 
-    private static double step(UNet2DConditionModel unet, NDArray latents, NDArray t, NDArray context, NDManager root) {
+    /**
+     * One timed UNet call in its own scope; {@code call} makes the step's MoA call (null: the base model), and
+     * {@code pinned} are further long-lived inputs it uses.
+     */
+    private static double step(UNet2DConditionModel unet, StepInputs in, java.util.function.Supplier<MoaCall> call,
+            NDManager root, NDArray... pinned) {
         try (NDManager s = root.newSubManager()) {
-            latents.tempAttach(s);
-            t.tempAttach(s);
-            context.tempAttach(s);
+            in.latents().tempAttach(s);
+            in.t().tempAttach(s);
+            in.context().tempAttach(s);
+            for (NDArray p : pinned) {
+                p.tempAttach(s);
+            }
             long t0 = System.nanoTime();
-            unet.forward(latents, t, context, null);
+            unet.forward(in.latents(), in.t(), in.context(), call == null ? null : call.get());
             return (System.nanoTime() - t0) / 1e9;
         }
     }

@@ -70,8 +70,7 @@ public final class Evaluation {
      * @param casesDir relative reference paths resolve against it
      */
     public Report run(List<EvalCase> cases, Path casesDir, Path sheets, ProgressListener progress) throws IOException {
-        Map<String, Figure.Builder> f = new LinkedHashMap<>();
-        FIGURES.forEach(n -> f.put(n, new Figure.Builder(n)));
+        Map<String, Figure.Builder> f = Figure.builders(FIGURES);
         JsonArray rows = new JsonArray();
         int total = cases.stream().mapToInt(c -> c.seeds().size()).sum();
         int done = 0;
@@ -149,9 +148,7 @@ public final class Evaluation {
                         "evaluation case " + c.id() + ": " + c.prompt())));
             }
         }
-        Map<String, Figure> figures = new LinkedHashMap<>();
-        f.forEach((k, b) -> figures.put(k, b.build()));
-        return new Report(figures, rows);
+        return new Report(Figure.buildAll(f), rows);
     }
 
     private float[] embed(RgbImage img) {

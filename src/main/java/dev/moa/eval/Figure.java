@@ -16,6 +16,20 @@ import java.util.SplittableRandom;
 public record Figure(String name, double mean, double low, double high, int images, int identities) {
 
     /** Collects values by identity. */
+    /** One empty builder per figure name, in order. */
+    static Map<String, Builder> builders(List<String> names) {
+        Map<String, Builder> f = new LinkedHashMap<>();
+        names.forEach(n -> f.put(n, new Builder(n)));
+        return f;
+    }
+
+    /** Every builder's figure, in the same order. */
+    static Map<String, Figure> buildAll(Map<String, Builder> builders) {
+        Map<String, Figure> figures = new LinkedHashMap<>();
+        builders.forEach((k, b) -> figures.put(k, b.build()));
+        return figures;
+    }
+
     public static final class Builder {
         private final String name;
         private final Map<String, List<Double>> byIdentity = new LinkedHashMap<>();

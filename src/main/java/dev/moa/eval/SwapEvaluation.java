@@ -53,8 +53,7 @@ public final class SwapEvaluation {
 
     public Evaluation.Report run(List<EvalCase> cases, Path casesDir, Path sheets, ProgressListener progress)
             throws IOException {
-        Map<String, Figure.Builder> f = new LinkedHashMap<>();
-        FIGURES.forEach(n -> f.put(n, new Figure.Builder(n)));
+        Map<String, Figure.Builder> f = Figure.builders(FIGURES);
         JsonArray rows = new JsonArray();
         int total = cases.stream().mapToInt(c -> c.seeds().size()).sum();
         int done = 0;
@@ -119,9 +118,7 @@ public final class SwapEvaluation {
                         "Description", "swap evaluation " + c.id() + ": " + c.prompt())));
             }
         }
-        Map<String, Figure> figures = new LinkedHashMap<>();
-        f.forEach((k, b) -> figures.put(k, b.build()));
-        return new Evaluation.Report(figures, rows);
+        return new Evaluation.Report(Figure.buildAll(f), rows);
     }
 
     /** PSNR in dB of {@code b} against {@code a} (values in [0, 1]) over the pixels outside {@code exclude}. */

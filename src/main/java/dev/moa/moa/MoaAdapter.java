@@ -49,14 +49,19 @@ public final class MoaAdapter {
 
     /** Loads {@code moa_config.json} + {@code moa.safetensors} from a folder and checks them against the UNet. */
     public static MoaAdapter load(Path dir, UNet2DConditionModel unet, NDManager manager) throws IOException {
+        // the experts and routers in the UNet's precision; the fuser stays fp32 (see build)
+        return load(dir, unet, manager, unet.precision());
+    }
+
+    private static MoaAdapter load(Path dir, UNet2DConditionModel unet, NDManager manager, Precision weights)
+            throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "MoA checkpoint folder not found");
         }
         MoaConfig c = MoaConfig.read(dir.resolve(CONFIG_FILE));
         checkLayers(c, unet, dir.toString());
         try (TensorSource src = SafetensorsFile.open(dir.resolve(WEIGHTS_FILE))) {
-            // the experts and routers in the UNet's precision; the fuser stays fp32 (see build)
-            return build(c, Weights.of("MoA checkpoint (" + dir + ")", src, null, manager, unet.precision()), unet);
+            return build(c, Weights.of("MoA checkpoint (" + dir + ")", src, null, manager, weights), unet);
         }
     }
 
@@ -147,14 +152,7 @@ public final class MoaAdapter {
      * with casts of them, see {@link MoaProcessor}).
      */
     public static MoaAdapter loadMasters(Path dir, UNet2DConditionModel unet, NDManager manager) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "MoA checkpoint folder not found");
-        }
-        MoaConfig c = MoaConfig.read(dir.resolve(CONFIG_FILE));
-        checkLayers(c, unet, dir.toString());
-        try (TensorSource src = SafetensorsFile.open(dir.resolve(WEIGHTS_FILE))) {
-            return build(c, Weights.of("MoA checkpoint (" + dir + ")", src, null, manager, Precision.FP32), unet);
-        }
+        return load(dir, unet, manager, Precision.FP32);
     }
 
     /**
