@@ -33,6 +33,14 @@ final class TrainClipCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "CLIP tokenizer folder (default: the bundled SD tokenizer, fixtures/models/tiny-sd/tokenizer)")
     Path tokenizer;
 
+    @Option(names = "--init", paramLabel = "DIR", description = "continue from this CLIP (a train-clip output folder "
+            + "or its clip/ folder) instead of starting from scratch; the sizes and the tokenizer come from it")
+    Path init;
+
+    @Option(names = "--freeze-text", description = "with --init: train the vision tower only, so a UNet trained on "
+            + "that CLIP's text tower stays valid (the text tower is written unchanged)")
+    boolean freezeText;
+
     @Option(names = "--width", defaultValue = "128", description = "width of both towers and of the projection (default ${DEFAULT-VALUE})")
     int width;
 
@@ -68,15 +76,30 @@ final class TrainClipCommand implements Callable<Integer> {
         if (evalIdentities < 32) {
             throw new ParameterException(spec.commandLine(), "--eval-identities must be >= 32");
         }
-        Path tok = tokenizer != null ? tokenizer : Path.of(System.getProperty("moa.home", "."), "fixtures/models/tiny-sd/tokenizer");
+        if (freezeText && init == null) {
+            throw new ParameterException(spec.commandLine(), "--freeze-text needs --init (the CLIP whose text tower to keep)");
+        }
+        if (init != null && !Files.isRegularFile((Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init)
+                .resolve("config.json"))) {
+            throw new ParameterException(spec.commandLine(), "--init " + init
+                    + ": not a train-clip output (no clip/config.json) nor a clip folder (no config.json)");
+        }
+        Path tok = tokenizer != null ? tokenizer
+                : init != null && Files.isDirectory(init.resolve("tokenizer")) ? init.resolve("tokenizer") : Path.of(System.getProperty("moa.home", "."), "fixtures/models/tiny-sd/tokenizer");
         if (!Files.isRegularFile(tok.resolve("vocab.json")) && !Files.isRegularFile(tok.resolve("tokenizer.json"))) {
             throw new NoSuchFileException(tok.toString(), null, "not a CLIP tokenizer folder (no vocab.json or tokenizer.json)");
         }
         common.checkFresh(spec);
         ClipConfig text = new ClipConfig(width, 4 * width, heads, layers, "quick_gelu", 1e-5, 49408, 77, 49407, 224, 32, width);
         ClipConfig vision = new ClipConfig(width, 4 * width, heads, layers, "quick_gelu", 1e-5, 49408, 77, 49407, 64, patch, width);
+        if (init != null) {
+            ClipConfig[] c = ClipTrainer.configsOf(init);
+            text = c[0];
+            vision = c[1];
+        }
         PrintStream log = common.log();
-        try (ClipTrainer t = new ClipTrainer(text, vision, tok, settings, common.output, attributeWeight)) {
+        try (ClipTrainer t = new ClipTrainer(text, vision, tok, settings, common.output, attributeWeight,
+                init, freezeText)) {
             log.println("clip: " + t.parameters().values().stream().mapToLong(a -> a.size()).sum() + " parameters, batch "
                     + settings.batch());
             common.run(t);

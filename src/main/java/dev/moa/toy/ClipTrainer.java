@@ -69,6 +69,8 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
     private final double attributeWeight;
     /** Attribute heads (training only, not in the model folders): tower ("image", "text") -> shape, pattern, colours. */
     private final Map<String, Linear[]> heads = new LinkedHashMap<>();
+    /** Weights that are read but not trained (the text tower with {@code freezeText}); written with the model. */
+    private final Map<String, NDArray> frozen = new LinkedHashMap<>();
 
     /** Plain CLIP: the contrastive loss alone. */
     public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output)
@@ -84,6 +86,17 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
      */
     public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output,
             double attributeWeight) throws IOException {
+        this(textConfig, visionConfig, tokenizerDir, settings, output, attributeWeight, null, false);
+    }
+
+    /**
+     * @param init a CLIP to continue from (a train-clip output folder, or its {@code clip/} folder); null = from scratch.
+     *     The attribute heads start afresh (they are not written with a model).
+     * @param freezeText train the vision tower (and the temperature) only; the text tower and its projection stay
+     *     exactly as in {@code init}, so a UNet trained on that text tower stays valid
+     */
+    public ClipTrainer(ClipConfig textConfig, ClipConfig visionConfig, Path tokenizerDir, Settings settings, Path output,
+            double attributeWeight, Path init, boolean freezeText) throws IOException {
         super(settings, output, dev.moa.tensor.Devices.newManager());
         if (!(attributeWeight >= 0 && Double.isFinite(attributeWeight))) {
             throw new IllegalArgumentException("--attribute-weight must be >= 0, got " + attributeWeight);
@@ -112,6 +125,23 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         ParamInit.clip(params, textConfig, settings.seed());
         logitScale.set(new float[] {(float) LOGIT_SCALE_INIT});
         params.put("logit_scale", logitScale);
+        if (freezeText && init == null) {
+            throw new IllegalArgumentException("--freeze-text needs --init: a from-scratch text tower cannot stay frozen");
+        }
+        if (init != null) {
+            Map<String, NDArray> model = new LinkedHashMap<>(params);
+            model.keySet().removeIf(k -> k.startsWith("attributes."));
+            BaseTrainer.loadInto(initWeights(init), model, "--init");
+        }
+        if (freezeText) {
+            for (var it = params.entrySet().iterator(); it.hasNext();) {
+                var e = it.next();
+                if (e.getKey().startsWith("text_model.") || e.getKey().startsWith("text_projection")) {
+                    frozen.put(e.getKey(), e.getValue());
+                    it.remove();
+                }
+            }
+        }
         if (attributeWeight > 0) {
             int p = visionConfig.projectionDim();
             int[] outs = {ToyWorld.SHAPES.size(), ToyWorld.PATTERNS.size(), 6};
@@ -128,6 +158,19 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
             }
         }
         init(params);
+    }
+
+    /** The whole-CLIPModel weights of a train-clip output folder (or of its clip/ folder). */
+    public static Path initWeights(Path init) throws IOException {
+        Path dir = Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init;
+        return dev.moa.io.ComponentFiles.findWeights(dir);
+    }
+
+    /** The text and vision configs of a train-clip output folder (or of its clip/ folder), for --init. */
+    public static ClipConfig[] configsOf(Path init) throws IOException {
+        Path dir = Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init;
+        com.google.gson.JsonObject o = dev.moa.io.Json.read(dir.resolve("config.json"));
+        return new ClipConfig[] {ClipConfig.from(o.deepCopy(), "text_config"), ClipConfig.from(o.deepCopy(), "vision_config")};
     }
 
     private static NDArray initHead(NDArray weight, long seed, String key) {
@@ -375,8 +418,10 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
 
     @Override
     protected void saveModel(Path dir) throws IOException {
+        Map<String, NDArray> all = new LinkedHashMap<>(frozen);
+        all.putAll(parameters());
         Map<String, NDArray> textW = new LinkedHashMap<>(), visionW = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : parameters().entrySet()) {
+        for (Map.Entry<String, NDArray> e : all.entrySet()) {
             if (e.getKey().startsWith("text_model.")) {
                 textW.put(e.getKey(), e.getValue());
             } else if (e.getKey().startsWith("vision_model.") || e.getKey().startsWith("visual_projection")) {
@@ -391,7 +436,7 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
         ToyConfigs.write(ie.resolve("config.json"), ToyConfigs.clipVision(visionConfig));
         Path fe = Files.createDirectories(dir.resolve("feature_extractor"));
         ToyConfigs.write(fe.resolve("preprocessor_config.json"), ToyConfigs.featureExtractor(visionConfig.imageSize()));
-        Map<String, NDArray> clipW = new LinkedHashMap<>(parameters());
+        Map<String, NDArray> clipW = new LinkedHashMap<>(all);
         clipW.keySet().removeIf(k -> k.startsWith("attributes."));
         Path clip = Files.createDirectories(dir.resolve("clip"));
         SafetensorsWriter.write(clip.resolve("model.safetensors"), clipW);

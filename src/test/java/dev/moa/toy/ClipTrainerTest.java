@@ -203,6 +203,31 @@ class ClipTrainerTest {
             dev.moa.moa.SubjectEncoder.load(out.resolve("image_encoder"), m);
             dev.moa.text.ClipTokenizer.fromFolder(out.resolve("tokenizer"));
         }
+        // --init --freeze-text: the vision tower moves on, the text tower is written bit for bit as it was
+        Path more = dir.resolve("more");
+        r = CliAccess.run("train-clip", "--output", more.toString(), "--init", out.toString(), "--freeze-text",
+                "--batch", "8", "--steps", "2", "--lr", "1e-2", "--save-every", "2", "--sample-every", "2",
+                "--eval-identities", "32");
+        assertEquals(0, r.code(), r.toString());
+        try (var a = dev.moa.io.SafetensorsFile.open(out.resolve("text_encoder/model.safetensors"));
+                var b = dev.moa.io.SafetensorsFile.open(more.resolve("text_encoder/model.safetensors"));
+                var c = dev.moa.io.SafetensorsFile.open(out.resolve("image_encoder/model.safetensors"));
+                var d = dev.moa.io.SafetensorsFile.open(more.resolve("image_encoder/model.safetensors"));
+                NDManager m = NDManager.newBaseManager()) {
+            assertEquals(a.keys(), b.keys());
+            for (String k : a.keys()) {
+                assertArrayEquals(a.load(k, m).toFloatArray(), b.load(k, m).toFloatArray(), k);
+            }
+            String patch = "vision_model.embeddings.patch_embedding.weight";
+            assertNotEquals(java.util.Arrays.toString(c.load(patch, m).toFloatArray()),
+                    java.util.Arrays.toString(d.load(patch, m).toFloatArray()), "the vision tower should train");
+        }
+        r = CliAccess.run("train-clip", "--output", dir.resolve("x").toString(), "--freeze-text");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--freeze-text needs --init"), r.err());
+        r = CliAccess.run("train-clip", "--output", dir.resolve("x").toString(), "--init", dir.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not a train-clip output"), r.err());
         r = CliAccess.run("train-clip", "--output", dir.resolve("x").toString(), "--width", "30", "--heads", "4");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--width must be a multiple of --heads"), r.err());
