@@ -200,7 +200,7 @@
   // settings survive a reload (not the photos)
   const SAVED_KEY = 'moa-page-settings-v1';
   const SAVED_FIELDS = ['prompt', 'negative', 'steps', 'cfg', 'sampler'];
-  const SAVED_CHECKS = ['with-prior', 'router-maps'];
+  const SAVED_CHECKS = ['with-prior', 'router-maps', 'keep-background'];
 
   function loadSaved() {
     try {
@@ -332,6 +332,7 @@
     $('moa-options').classList.toggle('inactive', !moa);
     $('with-prior').disabled = !moa;
     $('router-maps').disabled = !moa;
+    $('keep-background').disabled = !moa;
     let line;
     if (!state.info) line = '';
     else if (moa) line = 'MoA with ' + plural(state.subjects.length, 'subject');
@@ -438,6 +439,7 @@
       body.subjects = state.subjects.map(subjectJson);
       body.with_prior = $('with-prior').checked;
       body.router_maps = $('router-maps').checked;
+      if ($('keep-background').checked) body.keep_background = true;
       run('/moa/v1/generate', body, 'Generating with ' + plural(refs.length, 'subject'),
           (res, info) => showResult('moa', body, res, info, refs));
     } else {

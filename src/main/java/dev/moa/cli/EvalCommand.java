@@ -66,6 +66,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--strength", defaultValue = "1", description = "MoA's subject strength for the personalized images "
             + "(default ${DEFAULT-VALUE}); run at several values for the strength curve")
     double strength;
+    @Option(names = "--keep-background", description = "MoA images with the prior's background kept where the router "
+            + "did not personalize (generate's --keep-background)")
+    boolean keepBackground;
     @Option(names = "--swap", description = "evaluate the real-image swap instead: for each case a rendered scene picture "
             + "gets the case's subject swapped in (PSNR outside the rendered subject, colour error inside it)")
     boolean swap;
@@ -103,6 +106,9 @@ final class EvalCommand implements Callable<Integer> {
         if (!(depth > 0 && depth <= 1)) {
             throw new ParameterException(spec.commandLine(), "--depth must be in (0, 1], got " + depth);
         }
+        if (swap && keepBackground) {
+            throw new ParameterException(spec.commandLine(), "--keep-background is for generation; the swap has --mask");
+        }
         if (swap && gates) {
             throw new ParameterException(spec.commandLine(), "--gates measures generation; run it without --swap");
         }
@@ -127,7 +133,7 @@ final class EvalCommand implements Callable<Integer> {
         try (StableDiffusion sd = model.load(log);
                 DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
-            Evaluation.Report r = new Evaluation(p, probe, base, strength).run(all, cases.toAbsolutePath().getParent(),
+            Evaluation.Report r = new Evaluation(p, probe, base, strength, keepBackground).run(all, cases.toAbsolutePath().getParent(),
                     noSheets ? null : output.resolve("sheets"), progress);
             EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
             JsonObject about = new JsonObject();
@@ -138,6 +144,7 @@ final class EvalCommand implements Callable<Integer> {
             about.addProperty("guidance", guidance);
             about.addProperty("scheduler", scheduler);
             about.addProperty("strength", strength);
+            about.addProperty("keep_background", keepBackground);
             about.addProperty("probe_class_accuracy", probe.heldOutShapeAccuracy());
             about.addProperty("probe_pattern_accuracy", probe.heldOutPatternAccuracy());
             if (ep != null) {

@@ -242,7 +242,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Conditioning.Moa conditioning(List<Subject> subjects) {
-        Conditioning.Moa c = new Conditioning.Moa(subjects, moa.mode, moa.strength);
+        Conditioning.Moa c = new Conditioning.Moa(subjects, moa.mode, moa.strength).withKeepBackground(moa.keepBackground);
         Map<String, Double> per = moa.subjectStrengths();
         if (per.isEmpty()) {
             return c;

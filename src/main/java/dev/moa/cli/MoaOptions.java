@@ -48,6 +48,10 @@ final class MoaOptions {
     @Option(names = "--with-prior", description = "also write the prior image of the same seed and a side-by-side sheet")
     boolean withPrior;
 
+    @Option(names = "--keep-background", description = "keep the prior's background exactly: after every step, where the "
+            + "router did not personalize, the latents are set to the prior's of the same seed (runs the prior too)")
+    boolean keepBackground;
+
     @Option(names = "--router-maps", paramLabel = "FILE", description = "write a picture of where the model personalized")
     Path routerMaps;
 
@@ -87,7 +91,7 @@ final class MoaOptions {
     boolean anyGiven() {
         return moaDir != null || !subjectArgs.isEmpty() || !subjectSets.isEmpty() || withPrior || routerMaps != null
                 || morph != null || mode != MoaMode.MOA || imageEncoder != null || strength != 1
-                || !subjectStrengthArgs.isEmpty();
+                || !subjectStrengthArgs.isEmpty() || keepBackground;
     }
 
     /**
@@ -144,7 +148,7 @@ final class MoaOptions {
     void check(List<List<SubjectSpec>> sets, MorphSpec morphSpec, boolean batchedLatents) throws IOException {
         if (moaDir == null && anyGiven()) {
             throw new IllegalArgumentException("--subject, --subjects, --mode, --strength, --subject-strength,"
-                    + " --with-prior, --router-maps, --morph and --image-encoder need --moa DIR");
+                    + " --with-prior, --keep-background, --router-maps, --morph and --image-encoder need --moa DIR");
         }
         if (moaDir != null && !Files.isDirectory(moaDir)) {
             throw new NoSuchFileException(moaDir.toString(), null, "MoA checkpoint folder not found");
@@ -165,6 +169,13 @@ final class MoaOptions {
                             + "'");
                 }
             }
+        }
+        if (keepBackground && mode != MoaMode.MOA) {
+            throw new IllegalArgumentException("--keep-background needs --mode moa (it follows the router), not --mode "
+                    + mode.cliName());
+        }
+        if (keepBackground && morphSpec != null) {
+            throw new IllegalArgumentException("--keep-background does not apply to --morph");
         }
         if (morphSpec != null && sets.size() > 1) {
             throw new IllegalArgumentException("--morph takes at most one --subject set for the other subjects");

@@ -37,6 +37,7 @@ public final class Evaluation {
     private final ToyProbe probe;
     private final GenerationOptions base;
     private final double strength;
+    private final boolean keepBackground;
 
     /** @param base sampling settings (steps, guidance, scheduler, size); prompt and seed come from the cases */
     public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base) {
@@ -45,6 +46,13 @@ public final class Evaluation {
 
     /** @param strength MoA's subject strength for the personalized images (1 = as trained, 0 = the prior) */
     public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base, double strength) {
+        this(pipeline, probe, base, strength, false);
+    }
+
+    /** @param keepBackground MoA images with the prior's background kept where the router did not personalize */
+    public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base, double strength,
+            boolean keepBackground) {
+        this.keepBackground = keepBackground;
         this.pipeline = pipeline;
         this.probe = probe;
         this.base = base;
@@ -95,7 +103,7 @@ public final class Evaluation {
             for (long seed : c.seeds()) {
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
                 DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o,
-                        new Conditioning.Moa(subjects, dev.moa.moa.MoaMode.MOA, strength));
+                        new Conditioning.Moa(subjects, dev.moa.moa.MoaMode.MOA, strength).withKeepBackground(keepBackground));
                 RgbImage prior = pc.prior().image(0);
                 RgbImage moa = pc.personalized().image(0);
                 SubjectRegion rp = SubjectRegion.find(prior, sceneModel);

@@ -20,13 +20,20 @@ public sealed interface Conditioning permits Conditioning.Prompt, Conditioning.M
      * @param subjectStrengths empty (every subject 1), or one value in [0, 1] per subject: how much of that subject's
      *     reference enters its token of the multimodal prompt, T + s (T~ - T); 0 = the plain word in the personalized
      *     branch, 1 = as trained
+     * @param keepBackground keep the prior's background exactly: the prior is run first with the same seed and prompt,
+     *     and after every step the latents where the router did not personalize are set to the prior's
+     *     ({@link RouterAnchor}); mode moa only
      */
-    record Moa(List<Subject> subjects, MoaMode mode, double strength, List<Double> subjectStrengths)
-            implements Conditioning {
+    record Moa(List<Subject> subjects, MoaMode mode, double strength, List<Double> subjectStrengths,
+            boolean keepBackground) implements Conditioning {
         public Moa {
             subjects = List.copyOf(subjects);
             subjectStrengths = List.copyOf(subjectStrengths);
             Objects.requireNonNull(mode, "mode");
+            if (keepBackground && mode != MoaMode.MOA) {
+                throw new IllegalArgumentException("keeping the prior's background needs mode moa (the router), not "
+                        + mode.name().toLowerCase(java.util.Locale.ROOT));
+            }
             if (!(strength >= 0 && strength <= 1)) {
                 throw new IllegalArgumentException("subject strength must be between 0 and 1, got " + strength);
             }
@@ -44,15 +51,24 @@ public sealed interface Conditioning permits Conditioning.Prompt, Conditioning.M
         }
 
         public Moa(List<Subject> subjects, MoaMode mode, double strength) {
-            this(subjects, mode, strength, List.of());
+            this(subjects, mode, strength, List.of(), false);
         }
 
+        public Moa(List<Subject> subjects, MoaMode mode, double strength, List<Double> subjectStrengths) {
+            this(subjects, mode, strength, subjectStrengths, false);
+        }
+
+        /** The same with another mode (keeping the background applies to mode moa only, so other modes drop it). */
         public Moa withMode(MoaMode m) {
-            return new Moa(subjects, m, strength, subjectStrengths);
+            return new Moa(subjects, m, strength, subjectStrengths, keepBackground && m == MoaMode.MOA);
         }
 
         public Moa withSubjectStrengths(List<Double> perSubject) {
-            return new Moa(subjects, mode, strength, perSubject);
+            return new Moa(subjects, mode, strength, perSubject, keepBackground);
+        }
+
+        public Moa withKeepBackground(boolean keep) {
+            return new Moa(subjects, mode, strength, subjectStrengths, keep);
         }
 
         /** Strength of subject {@code k} (1 unless set). */

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The one generation pipeline: text-to-image as diffusers' StableDiffusionPipeline does it (same seed, same
@@ -189,6 +190,9 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     /** One generation; observers see progress, may cancel it, and may collect the router's weights. */
     public GenerationResult generate(GenerationOptions o, Conditioning conditioning, GenerationObserver... observers) {
+        if (conditioning instanceof Conditioning.Moa c && c.keepBackground()) {
+            return generateWithPrior(o, c, observers).personalized();
+        }
         return run(o, conditioning, null, -1, null, Observers.of(observers));
     }
 
@@ -386,8 +390,24 @@ public final class DiffusionPipeline implements AutoCloseable {
 
     /** Prior (the base model's image for the seed) and MoA, as the paper's figures put them side by side. */
     public PriorComparison generateWithPrior(GenerationOptions o, Conditioning.Moa c, GenerationObserver... observers) {
-        GenerationResult prior = generate(o, c.withMode(MoaMode.PRIOR), observers);
-        GenerationResult personal = generate(o, c, observers);
+        return generateWithPrior(o, c, RouterAnchor::new, observers);
+    }
+
+    /** As above, with the router anchor of {@code keepBackground} made by {@code anchors} from the prior's trajectory. */
+    PriorComparison generateWithPrior(GenerationOptions o, Conditioning.Moa c,
+            java.util.function.Function<Map<Integer, float[]>, RouterAnchor> anchors, GenerationObserver... observers) {
+        if (!c.keepBackground()) {
+            GenerationResult prior = generate(o, c.withMode(MoaMode.PRIOR), observers);
+            GenerationResult personal = generate(o, c, observers);
+            return new PriorComparison(prior, personal);
+        }
+        // the prior's trajectory is the anchor of the personalized run ({@link RouterAnchor})
+        requireMoa();
+        TrajectoryRecorder trajectory = new TrajectoryRecorder();
+        GenerationObserver obs = Observers.of(observers);
+        GenerationResult prior = run(o, c.withMode(MoaMode.PRIOR), null, -1, null, Observers.of(obs, trajectory));
+        RouterAnchor anchor = anchors.apply(trajectory.trajectory());
+        GenerationResult personal = run(o, c, null, -1, anchor, Observers.of(obs, anchor));
         return new PriorComparison(prior, personal);
     }
 
@@ -489,10 +509,10 @@ public final class DiffusionPipeline implements AutoCloseable {
         TrajectoryRecorder trajectory = new TrajectoryRecorder();
         GenerationResult reconstruction = run(fwd, c.withMode(MoaMode.PRIOR), inverted, n - k, null,
                 mask == null ? obs : Observers.of(obs, trajectory));
-        LatentAnchor anchor = null;
+        MaskAnchor anchor = null;
         if (mask != null) {
             int lh = h / f, lw = w / f;
-            anchor = new LatentAnchor(trajectory.trajectory(), LatentAnchor.keepFromMask(mask, lh, lw), lh, lw);
+            anchor = new MaskAnchor(trajectory.trajectory(), MaskAnchor.keepFromMask(mask, lh, lw), lh, lw);
         }
         GenerationResult swapped = run(fwd, c, inverted, n - k, anchor, obs);
         RgbImage input = photo.width() == w && photo.height() == h ? photo

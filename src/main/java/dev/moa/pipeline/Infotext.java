@@ -84,6 +84,9 @@ public final class Infotext {
                 }
                 kv.put("MoA subject strength", String.join("; ", each));
             }
+            if (c.keepBackground()) {
+                kv.put("MoA keep background", "router");
+            }
             List<String> parts = new ArrayList<>();
             for (Subject s : c.subjects()) {
                 if (s.image() != null) {

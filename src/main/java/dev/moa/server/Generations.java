@@ -127,7 +127,7 @@ final class Generations {
 
     /** What {@code /moa/v1/generate} asks for, parsed and checked before queueing. */
     record MoaRequest(Sampling sampling, List<List<Upload>> sets, MoaMode mode, double strength, boolean withPrior,
-            boolean routerMaps, long[] seeds, Morph morph) {}
+            boolean routerMaps, long[] seeds, Morph morph, boolean keepBackground) {}
 
     record Morph(String word, Upload from, Upload to, int frames) {}
 
@@ -186,7 +186,7 @@ final class Generations {
                     Map<String, String> extra = subjectsText(q.sets().get(si));
                     List<Double> each = new ArrayList<>();
                     q.sets().get(si).forEach(u -> each.add(u.strength()));
-                    GenerationResult r = run(os, new Conditioning.Moa(sets.get(si), q.mode(), q.strength(), each), job,
+                    GenerationResult r = run(os, new Conditioning.Moa(sets.get(si), q.mode(), q.strength(), each, q.keepBackground()), job,
                             capture);
                     if (r == null) {
                         if (job.interrupted) {
@@ -216,6 +216,9 @@ final class Generations {
             JsonObject info = info(o, usedSeeds, infotexts, warnings, job);
             info.addProperty("moa_mode", q.mode().cliName());
             info.addProperty("moa_strength", q.strength());
+            if (q.keepBackground()) {
+                info.addProperty("moa_keep_background", true);
+            }
             Map<String, List<String>> more = new LinkedHashMap<>();
             if (q.withPrior()) {
                 more.put("prior_images", priors);

@@ -523,6 +523,10 @@ public final class MoaServer implements AutoCloseable {
         }
         double strength = b.number("strength", 1, 0, 1);
         boolean withPrior = b.bool("with_prior", false);
+        boolean keepBackground = b.bool("keep_background", false);
+        if (keepBackground && mode != MoaMode.MOA) {
+            throw ApiException.invalid("keep_background", "needs mode moa (it follows the router), not " + mode.cliName());
+        }
         boolean routerMaps = b.bool("router_maps", false);
         long[] seeds = null;
         JsonArray seedsJson = b.array("seeds");
@@ -552,6 +556,9 @@ public final class MoaServer implements AutoCloseable {
             if (sets.size() > 1 || seeds != null && seeds.length > 1) {
                 throw ApiException.invalid("morph", "a morph goes with one subject set and one seed");
             }
+            if (keepBackground) {
+                throw ApiException.invalid("keep_background", "does not apply to a morph");
+            }
             morph = new Generations.Morph(word, from, to, frames);
             List<Generations.Upload> all = new ArrayList<>(sets.get(0));
             all.add(from);
@@ -568,7 +575,8 @@ public final class MoaServer implements AutoCloseable {
             throw ApiException.invalid(null, images + " images (seeds x subject sets x batch, prior included) is over the"
                     + " limit of " + limits.maxImages() + " per request (--max-images)");
         }
-        Generations.MoaRequest q = new Generations.MoaRequest(s, sets, mode, strength, withPrior, routerMaps, seeds, morph);
+        Generations.MoaRequest q = new Generations.MoaRequest(s, sets, mode, strength, withPrior, routerMaps, seeds, morph,
+                keepBackground);
         JsonObject params = s.parameters(b.json());
         params.remove("subject_sets");
         params.remove("morph");

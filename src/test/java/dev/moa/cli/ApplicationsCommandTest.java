@@ -91,4 +91,19 @@ class ApplicationsCommandTest {
                 "--subject-strength", "man=0.5", "-o", dir.resolve("x.png").toString());
         assertTrue(r.err().contains("--subject-strength does not apply to --morph"), r.err());
     }
+
+    @Test
+    void keepBackgroundIsRecordedAndChecked() throws Exception {
+        Path out = dir.resolve("k.png");
+        CliRunner.Result r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--prompt", "a man in a cafe",
+                "--subject", "man=" + MAN, "--keep-background", "--with-prior", "--steps", "2", "-q", "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(PngText.read(out).get("parameters").contains("MoA keep background: router"),
+                PngText.read(out).get("parameters"));
+        r = CliRunner.run("generate", "--model", TINY, "--moa", MOA, "--subject", "man=" + MAN, "--mode", "prior",
+                "--keep-background", "-o", dir.resolve("x.png").toString());
+        assertTrue(r.err().contains("--keep-background needs --mode moa"), r.err());
+        r = CliRunner.run("generate", "--model", TINY, "--keep-background", "-o", dir.resolve("x.png").toString());
+        assertTrue(r.err().contains("--keep-background") && r.err().contains("need --moa DIR"), r.err());
+    }
 }

@@ -142,4 +142,69 @@ class DiffusionPipelineTest {
         // batch of 2 vs two runs of 1: different matrix blocking, so within a tolerance (pixel values in [0, 1])
         Close.assertClose(batch.images().get(1), bySeed.get(1).images().get(0), 1e-4, "seed 71 alone vs in a batch");
     }
+
+    @Test
+    void keepBackgroundIsThePriorExactlyWhereTheRouterDidNotPersonalize() {
+        GenerationOptions o = options();
+        List<RouterAnchor> made = new ArrayList<>();
+        // thresholds that keep part of the picture on the tiny random MoA, whose router varies little
+        DiffusionPipeline.PriorComparison pc = moa.generateWithPrior(o, Conditioning.moa(subjects).withKeepBackground(true),
+                t -> {
+                    RouterAnchor a = new RouterAnchor(t, 0.97, 0.99);
+                    made.add(a);
+                    return a;
+                });
+        float[] prior = pc.prior().finalLatents();
+        float[] kept = pc.personalized().finalLatents();
+        float[] free = moa.generate(o, Conditioning.moa(subjects)).finalLatents();
+        assertArrayEquals(prior, moa.generate(o, Conditioning.moa(subjects, MoaMode.PRIOR)).finalLatents(),
+                "the prior of the comparison is the prior");
+        float[] keep = made.get(0).lastKeep();
+        long[] shape = pc.personalized().latentShape();
+        int b = (int) shape[0], ch = (int) shape[1], hw = (int) (shape[2] * shape[3]);
+        assertEquals(b * hw, keep.length);
+        int ones = 0, zeros = 0;
+        for (int i = 0; i < b; i++) {
+            for (int p = 0; p < hw; p++) {
+                float k = keep[i * hw + p];
+                for (int c = 0; c < ch; c++) {
+                    int at = (i * ch + c) * hw + p;
+                    if (k == 1f) {   // exact: x * 0 + r * 1
+                        assertEquals(prior[at], kept[at], "kept cell " + p + " of image " + i);
+                    }
+                }
+                ones += k == 1f ? 1 : 0;
+                zeros += k == 0f ? 1 : 0;
+            }
+        }
+        assertTrue(ones > 0 && zeros > 0, "a mix of kept and free cells: " + ones + " kept, " + zeros + " free");
+        assertTrue(Close.maxAbsDiff(prior, free) > 1e-3, "MoA changes the picture");
+        // the public call (default thresholds) runs too, and generate() with the flag gives the same images
+        float[] viaGenerate = moa.generate(o, Conditioning.moa(subjects).withKeepBackground(true)).finalLatents();
+        assertArrayEquals(moa.generateWithPrior(o, Conditioning.moa(subjects).withKeepBackground(true)).personalized()
+                .finalLatents(), viaGenerate);
+        assertThrows(IllegalArgumentException.class,
+                () -> Conditioning.moa(subjects, MoaMode.PRIOR).withKeepBackground(true));
+        assertEquals(false, Conditioning.moa(subjects).withKeepBackground(true).withMode(MoaMode.PRIOR).keepBackground());
+    }
+
+    @Test
+    void routerAnchorMaskGrowsThePersonalizedRegionByOneCell() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] map = new float[8 * 8];
+            java.util.Arrays.fill(map, 0.1f);
+            map[3 * 8 + 3] = 0.8f;   // one strongly personalized cell, one half-way
+            map[6 * 8 + 6] = 0.8f * 0.4f;
+            RouterAnchor a = new RouterAnchor(Map.of(), 0.3, 0.5);
+            float[] keep = a.keep(m.create(map, new ai.djl.ndarray.types.Shape(1, 1, 8, 8))).toFloatArray();
+            for (int y = 0; y < 8; y++) {
+                for (int x = 0; x < 8; x++) {
+                    float want = Math.abs(y - 3) <= 1 && Math.abs(x - 3) <= 1 ? 0f
+                            : Math.abs(y - 6) <= 1 && Math.abs(x - 6) <= 1 ? 0.5f : 1f;
+                    assertEquals(want, keep[y * 8 + x], 1e-6, "cell " + x + "," + y);
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new RouterAnchor(Map.of(), 0.5, 0.5));
+    }
 }

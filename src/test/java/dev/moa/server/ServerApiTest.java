@@ -270,6 +270,13 @@ class ServerApiTest {
                 + " \"strength\": 0.5, \"image\": \"" + man + "\"}]}");
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(ServerHarness.json(r).get("info").getAsString().contains("MoA subject strength: man 0.5"), r.body());
+        r = h.post("/moa/v1/generate", "{\"prompt\": \"a man\", \"steps\": 2, \"keep_background\": true, \"subjects\":"
+                + " [{\"word\": \"man\", \"image\": \"" + man + "\"}]}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(ServerHarness.json(r).get("info").getAsString().contains("MoA keep background: router"), r.body());
+        r = h.post("/moa/v1/generate", "{\"prompt\": \"a man\", \"mode\": \"prior\", \"keep_background\": true}");
+        assertEquals(422, r.statusCode(), r.body());
+        assertTrue(r.body().contains("keep_background: needs mode moa"), r.body());
     }
 
     @Test
