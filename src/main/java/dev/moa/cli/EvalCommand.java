@@ -78,6 +78,9 @@ final class EvalCommand implements Callable<Integer> {
     Path makeCases;
     @Option(names = "--identities", defaultValue = "20", description = "held-out identities for --make-toy-cases (default ${DEFAULT-VALUE})")
     int identities;
+    @Option(names = "--training-identities", description = "with --make-toy-cases: training identities instead of "
+            + "held-out ones (to tell MoA's fit from its generalisation)")
+    boolean trainingIdentities;
     @Option(names = "--seeds", defaultValue = "4", description = "seeds per case for --make-toy-cases (default ${DEFAULT-VALUE})")
     int seeds;
     @Mixin
@@ -94,7 +97,7 @@ final class EvalCommand implements Callable<Integer> {
             if (identities < 1 || seeds < 1) {
                 throw new ParameterException(spec.commandLine(), "--identities and --seeds must be >= 1");
             }
-            System.out.println(ToyCases.write(makeCases, world, identities, seeds, 100_000));
+            System.out.println(ToyCases.write(makeCases, world, identities, seeds, 100_000, trainingIdentities));
             return 0;
         }
         if (cases == null || output == null || moaDir == null) {

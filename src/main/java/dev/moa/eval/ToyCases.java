@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Evaluation cases on the toy world's held-out identities: a reference photo each, every scene, several seeds. */
+/**
+ * Evaluation cases on the toy world's held-out identities (or, to tell generalisation from fit, on training
+ * identities): a reference photo each, every scene, several seeds.
+ */
 public final class ToyCases {
     private ToyCases() {}
 
@@ -22,11 +25,20 @@ public final class ToyCases {
      * never samples with them).
      */
     public static Path write(Path dir, ToyWorld world, int identities, int seeds, long firstSeed) throws IOException {
+        return write(dir, world, identities, seeds, firstSeed, false);
+    }
+
+    /**
+     * As above; with {@code training} the identities are training ones (named {@code t000}, ...; references rendered
+     * afresh as for held-out ones), so the same figures compare fit and generalisation.
+     */
+    public static Path write(Path dir, ToyWorld world, int identities, int seeds, long firstSeed, boolean training)
+            throws IOException {
         Files.createDirectories(dir.resolve("refs"));
         List<EvalCase> cases = new ArrayList<>();
         for (int i = 0; i < identities; i++) {
-            ToyIdentity id = world.heldOutIdentity(i);
-            String name = String.format(Locale.ROOT, "h%03d", i);
+            ToyIdentity id = training ? world.trainingIdentity(i) : world.heldOutIdentity(i);
+            String name = String.format(Locale.ROOT, training ? "t%03d" : "h%03d", i);
             PngWriter.write(dir.resolve("refs/" + name + ".png"), world.reference(id, 5_000_000 + i).image());
             boolean two = id.pattern() != ToyPattern.PLAIN;
             EvalCase.Subject s = new EvalCase.Subject(id.classWord(), "refs/" + name + ".png",

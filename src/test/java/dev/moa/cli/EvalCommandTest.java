@@ -25,6 +25,15 @@ class EvalCommandTest {
         assertEquals(0, made.code(), made.toString());
         assertEquals(5, Files.readAllLines(casesDir.resolve("cases.jsonl")).size(), "one identity x five scenes");
         assertTrue(Files.exists(casesDir.resolve("refs/h000.png")));
+        Path trainDir = dir.resolve("train-cases");
+        made = CliRunner.run("eval", "--make-toy-cases", trainDir.toString(), "--identities", "1", "--seeds", "1",
+                "--training-identities");
+        assertEquals(0, made.code(), made.toString());
+        assertTrue(Files.exists(trainDir.resolve("refs/t000.png")));
+        dev.moa.toy.ToyWorld world = new dev.moa.toy.ToyWorld(0);
+        String line = Files.readAllLines(trainDir.resolve("cases.jsonl")).get(0);
+        String primary = String.format(java.util.Locale.ROOT, "#%06x", world.trainingIdentity(0).primary().rgb() & 0xFFFFFF);
+        assertTrue(line.contains(primary) && line.contains("\"t000-"), "training identity 0 (" + primary + "): " + line);
         Path out = dir.resolve("out");
         CliRunner.Result r = CliRunner.run("eval", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
                 Fixtures.path("models/tiny-moa").toString(), "--cases", casesDir.resolve("cases.jsonl").toString(),
