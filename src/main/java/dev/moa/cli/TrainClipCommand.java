@@ -79,8 +79,7 @@ final class TrainClipCommand implements Callable<Integer> {
         if (freezeText && init == null) {
             throw new ParameterException(spec.commandLine(), "--freeze-text needs --init (the CLIP whose text tower to keep)");
         }
-        if (init != null && !Files.isRegularFile((Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init)
-                .resolve("config.json"))) {
+        if (init != null && !Files.isRegularFile(ClipTrainer.clipFolder(init).resolve("config.json"))) {
             throw new ParameterException(spec.commandLine(), "--init " + init
                     + ": not a train-clip output (no clip/config.json) nor a clip folder (no config.json)");
         }

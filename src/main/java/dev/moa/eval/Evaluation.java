@@ -52,11 +52,11 @@ public final class Evaluation {
     /** @param keepBackground MoA images with the prior's background kept where the router did not personalize */
     public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base, double strength,
             boolean keepBackground) {
-        this.keepBackground = keepBackground;
         this.pipeline = pipeline;
         this.probe = probe;
         this.base = base;
         this.strength = strength;
+        this.keepBackground = keepBackground;
     }
 
     /** What was measured: figures by name, the rows behind them. */

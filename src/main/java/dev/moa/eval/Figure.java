@@ -15,7 +15,6 @@ import java.util.SplittableRandom;
  */
 public record Figure(String name, double mean, double low, double high, int images, int identities) {
 
-    /** Collects values by identity. */
     /** One empty builder per figure name, in order. */
     static Map<String, Builder> builders(List<String> names) {
         Map<String, Builder> f = new LinkedHashMap<>();
@@ -30,6 +29,7 @@ public record Figure(String name, double mean, double low, double high, int imag
         return figures;
     }
 
+    /** Collects values by identity. */
     public static final class Builder {
         private final String name;
         private final Map<String, List<Double>> byIdentity = new LinkedHashMap<>();

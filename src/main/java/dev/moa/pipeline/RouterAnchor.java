@@ -3,7 +3,6 @@ package dev.moa.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.moa.nn.Nn;
 import java.util.Map;
 
 /**
@@ -70,12 +69,7 @@ public final class RouterAnchor implements LatentAnchor, GenerationObserver {
     @Override
     public void onRouter(Map<String, NDArray> priorWeights, int firstConditional) {
         for (NDArray r0 : priorWeights.values()) {
-            NDArray rows = r0.get(firstConditional + ":" + (firstConditional + batch));        // (B, N)
-            long n = rows.getShape().get(1);
-            int h = (int) Math.round(Math.sqrt(n * (double) height / width));
-            int w = (int) (n / h);
-            NDArray map = rows.neg().add(1f).reshape(batch, 1, h, w);
-            NDArray up = h == height && w == width ? map : Nn.upsampleNearest(map, height, width);
+            NDArray up = RouterMapCapture.LayerWeights.of(r0, firstConditional, batch, height, width).onGrid(height, width);
             pending.addi(up.toType(pending.getDataType(), false));
             pendingLayers++;
         }
@@ -97,9 +91,18 @@ public final class RouterAnchor implements LatentAnchor, GenerationObserver {
         }
         NDArray avg = sum.div(calls);
         avg.attach(scope);
-        NDArray keep = keep(avg);
-        lastKeep = keep.toFloatArray();
-        return LatentAnchor.blend(latents, LatentAnchor.reference(trajectory, callIndex, latents, scope), keep);
+        return LatentAnchor.blend(latents, LatentAnchor.reference(trajectory, callIndex, latents, scope), keep(avg));
+    }
+
+    @Override
+    public void onFinish() {   // one host copy, not one per step
+        if (calls > 0) {
+            try (NDManager m = sum.getManager().newSubManager()) {
+                NDArray avg = sum.div(calls);
+                avg.attach(m);
+                lastKeep = keep(avg).toFloatArray();
+            }
+        }
     }
 
     /** keep = 1 - grow(clamp((m / max m - low) / (high - low), 0, 1)) of the mean map m (B, 1, h, w). */
@@ -112,7 +115,7 @@ public final class RouterAnchor implements LatentAnchor, GenerationObserver {
         return grown.neg().add(1f);
     }
 
-    /** The keep-weights (B * h * w) of the last step, e.g. to show them; null before the first step. */
+    /** The keep-weights (B * h * w) of the last step, e.g. to show them; null until the generation finished. */
     public float[] lastKeep() {
         return lastKeep;
     }

@@ -59,11 +59,9 @@ public final class RouterMapCapture implements GenerationObserver {
     @Override
     public void onRouter(Map<String, NDArray> priorWeights, int firstConditional) {
         for (NDArray r0 : priorWeights.values()) {
-            NDArray rows = r0.get(firstConditional + ":" + (firstConditional + batch));        // (B, N)
-            NDArray r1 = rows.neg().add(1f);
-            long n = r1.getShape().get(1);
-            int h = (int) Math.round(Math.sqrt(n * (double) height / width));
-            int w = (int) (n / h);
+            LayerWeights lw = LayerWeights.of(r0, firstConditional, batch, height, width);
+            NDArray r1 = lw.r1();
+            int h = lw.h(), w = lw.w();
             String key = h + "x" + w;
             sizes.putIfAbsent(key, new int[] {h, w});
             NDArray sum = sums.get(key);
@@ -75,9 +73,7 @@ public final class RouterMapCapture implements GenerationObserver {
                 sum.addi(r1);
             }
             counts.merge(key, 1, Integer::sum);
-            NDArray map = r1.reshape(batch, 1, h, w);
-            NDArray up = h == height && w == width ? map : Nn.upsampleNearest(map, height, width);
-            overall.addi(up.reshape(batch, height, width));
+            overall.addi(lw.onGrid(height, width).reshape(batch, height, width));
             overallCount++;
         }
     }
@@ -115,5 +111,24 @@ public final class RouterMapCapture implements GenerationObserver {
     /** One map per image of the last generation (empty before it finished, or when MoA did not route). */
     public List<RouterMaps> maps() {
         return overallCount == 0 ? List.of() : maps;
+    }
+
+    /**
+     * One MoA layer's personalized weight r1 = 1 - r0 for the images' conditional rows: (B, h*w) on that layer's
+     * {@code h} x {@code w} grid (inferred from the token count and the latent aspect ratio).
+     */
+    record LayerWeights(NDArray r1, int h, int w) {
+        static LayerWeights of(NDArray r0, int firstConditional, int batch, int height, int width) {
+            NDArray r1 = r0.get(firstConditional + ":" + (firstConditional + batch)).neg().add(1f);
+            long n = r1.getShape().get(1);
+            int h = (int) Math.round(Math.sqrt(n * (double) height / width));
+            return new LayerWeights(r1, h, (int) (n / h));
+        }
+
+        /** r1 as (B, 1, height, width), nearest-neighbour upsampled to the latent grid. */
+        NDArray onGrid(int height, int width) {
+            NDArray map = r1.reshape(r1.getShape().get(0), 1, h, w);
+            return h == height && w == width ? map : Nn.upsampleNearest(map, height, width);
+        }
     }
 }

@@ -162,14 +162,17 @@ public final class ClipTrainer extends BaseTrainer<ClipTrainer.Batch> {
 
     /** The whole-CLIPModel weights of a train-clip output folder (or of its clip/ folder). */
     public static Path initWeights(Path init) throws IOException {
-        Path dir = Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init;
-        return dev.moa.io.ComponentFiles.findWeights(dir);
+        return dev.moa.io.ComponentFiles.findWeights(clipFolder(init));
+    }
+
+    /** The whole-CLIPModel folder of --init: {@code init/clip} for a train-clip output, else {@code init} itself. */
+    public static Path clipFolder(Path init) {
+        return Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init;
     }
 
     /** The text and vision configs of a train-clip output folder (or of its clip/ folder), for --init. */
     public static ClipConfig[] configsOf(Path init) throws IOException {
-        Path dir = Files.isDirectory(init.resolve("clip")) ? init.resolve("clip") : init;
-        com.google.gson.JsonObject o = dev.moa.io.Json.read(dir.resolve("config.json"));
+        com.google.gson.JsonObject o = dev.moa.io.Json.read(clipFolder(init).resolve("config.json"));
         return new ClipConfig[] {ClipConfig.from(o.deepCopy(), "text_config"), ClipConfig.from(o.deepCopy(), "vision_config")};
     }
 
