@@ -32,7 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluate personalized generation on a case list (JSONL): prior and MoA images at every seed,",
                 "measured against ground truth (colour keying, a probe for class and pattern, background change), with",
-                "95 % intervals over identities. Writes figures.json, summary.md and one sheet per case.",
+                "95 %% intervals over identities. Writes figures.json, summary.md and one sheet per case.",
                 "--make-toy-cases DIR writes held-out toy-world cases (reference photos + cases.jsonl) and exits."})
 final class EvalCommand implements Callable<Integer> {
     @Spec

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code moa train-unet}: a small UNet2DConditionModel on the frozen toy VAE and text tower. */
 @Command(name = "train-unet", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a small UNet2DConditionModel on the toy world's scene pictures, on the frozen VAE's latents"
-                + " and the frozen text tower (class-word captions, 10 % empty): epsilon prediction, SD's scaled-linear"
+                + " and the frozen text tower (class-word captions, 10 %% empty): epsilon prediction, SD's scaled-linear"
                 + " betas, min-SNR weighting, EMA weights (shipped in unet/).",
             "The run folder is a complete diffusers pipeline (moa generate --model DIR), plus checkpoints/, losses.csv,"
                 + " losses.png and samples/ (fixed-seed grids from the EMA weights)."})
