@@ -9,6 +9,7 @@ import dev.moa.image.Pictures;
 import dev.moa.image.RgbImage;
 import dev.moa.image.Sheet;
 import dev.moa.io.AtomicFiles;
+import dev.moa.moa.RouterMaps;
 import dev.moa.moa.Subject;
 import dev.moa.moa.SubjectSpec;
 import dev.moa.pipeline.Conditioning;
@@ -16,6 +17,7 @@ import dev.moa.pipeline.DiffusionPipeline;
 import dev.moa.pipeline.GenerationOptions;
 import dev.moa.pipeline.GenerationResult;
 import dev.moa.pipeline.ProgressListener;
+import dev.moa.pipeline.RouterMapCapture;
 import dev.moa.train.data.SyntheticDataset.Scene;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,7 +72,9 @@ public final class Evaluation {
     public static final List<String> FIGURES = List.of("colour error, MoA", "colour error, prior", "class correct, MoA",
             "class correct, prior", "pattern correct, MoA", "scene right, MoA", "scene right, prior",
             "background change", "subject found, MoA", "subject found, prior", "image cosine to reference, MoA",
-            "image cosine to reference, prior");
+            "image cosine to reference, prior", "router inside subject, MoA", "router outside subject, MoA",
+            "router inside / outside, MoA", "router inside subject, first third of steps",
+            "router outside subject, first third of steps");
 
     /**
      * Generates and measures every case; writes one sheet per case into {@code sheets} (null: none).
@@ -102,8 +106,10 @@ public final class Evaluation {
             Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "subject regions: prior | MoA");
             for (long seed : c.seeds()) {
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
+                RouterMapCapture router = new RouterMapCapture();
                 DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o,
-                        new Conditioning.Moa(subjects, dev.moa.moa.MoaMode.MOA, strength).withKeepBackground(keepBackground));
+                        new Conditioning.Moa(subjects, dev.moa.moa.MoaMode.MOA, strength).withKeepBackground(keepBackground),
+                        router);
                 RgbImage prior = pc.prior().image(0);
                 RgbImage moa = pc.personalized().image(0);
                 SubjectRegion rp = SubjectRegion.find(prior, sceneModel);
@@ -118,7 +124,12 @@ public final class Evaluation {
                 double cosMoa = cosine(refEmbedding, embed(moa));
                 double cosPrior = cosine(refEmbedding, embed(prior));
                 String who = c.identity();
-                f.get("colour error, MoA").add(who, ceMoa);
+                RouterShare share = router.maps().isEmpty() ? RouterShare.NONE : RouterShare.of(router.maps().get(0), rm);
+                f.get("router inside subject, MoA").add(who, share.inside());
+                f.get("router outside subject, MoA").add(who, share.outside());
+                f.get("router inside / outside, MoA").add(who, share.inside() / share.outside());
+                f.get("router inside subject, first third of steps").add(who, share.insideEarly());
+                f.get("router outside subject, first third of steps").add(who, share.outsideEarly());
                 f.get("colour error, prior").add(who, cePrior);
                 f.get("class correct, MoA").add(who, readMoa == null ? 0 : readMoa.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
                 f.get("class correct, prior").add(who, readPrior == null ? 0 : readPrior.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
@@ -142,6 +153,10 @@ public final class Evaluation {
                 row.addProperty("background_change", bg);
                 row.addProperty("cosine_moa", cosMoa);
                 row.addProperty("cosine_prior", cosPrior);
+                row.addProperty("router_inside", share.inside());
+                row.addProperty("router_outside", share.outside());
+                row.addProperty("router_inside_first_third", share.insideEarly());
+                row.addProperty("router_outside_first_third", share.outsideEarly());
                 rows.add(row);
                 if (sheets != null) {
                     sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),
@@ -157,6 +172,59 @@ public final class Evaluation {
             }
         }
         return new Report(Figure.buildAll(f), rows);
+    }
+
+    /**
+     * MoA's personalized-branch weight (the router's r1, mean over layers) inside the subject region (latent cells at
+     * least half covered by the keyed region of the MoA image) and outside it (cells it does not touch), over all
+     * steps and over the first third, where colour is settled. NaN where a side has no cell or nothing was routed.
+     */
+    record RouterShare(double inside, double outside, double insideEarly, double outsideEarly) {
+        static final RouterShare NONE = new RouterShare(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+        static RouterShare of(RouterMaps maps, SubjectRegion region) {
+            double[] cover = coverage(region, maps.height(), maps.width());
+            double[] all = insideOutside(maps.overall(), cover);
+            int third = Math.max(1, maps.calls() / 3);
+            double[] early = maps.calls() == 0 ? new double[] {Double.NaN, Double.NaN}
+                    : insideOutside(maps.overCalls(0, third), cover);
+            return new RouterShare(all[0], all[1], early[0], early[1]);
+        }
+
+        /** Share of each latent cell covered by the region's mask (area average). */
+        static double[] coverage(SubjectRegion region, int h, int w) {
+            double[] cover = new double[h * w];
+            int[] count = new int[h * w];
+            for (int y = 0; y < region.height(); y++) {
+                int cy = y * h / region.height();
+                for (int x = 0; x < region.width(); x++) {
+                    int cell = cy * w + x * w / region.width();
+                    count[cell]++;
+                    if (region.mask()[y * region.width() + x]) {
+                        cover[cell]++;
+                    }
+                }
+            }
+            for (int i = 0; i < cover.length; i++) {
+                cover[i] = count[i] == 0 ? 0 : cover[i] / count[i];
+            }
+            return cover;
+        }
+
+        static double[] insideOutside(float[] map, double[] cover) {
+            double in = 0, out = 0;
+            int nIn = 0, nOut = 0;
+            for (int i = 0; i < map.length; i++) {
+                if (cover[i] >= 0.5) {
+                    in += map[i];
+                    nIn++;
+                } else if (cover[i] == 0) {
+                    out += map[i];
+                    nOut++;
+                }
+            }
+            return new double[] {nIn == 0 ? Double.NaN : in / nIn, nOut == 0 ? Double.NaN : out / nOut};
+        }
     }
 
     private float[] embed(RgbImage img) {

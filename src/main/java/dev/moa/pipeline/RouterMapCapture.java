@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * Collects where MoA personalized: the personalized-branch weight r1 = 1 - r0 of every MoA layer, summed over
  * layers and sampling steps on the device where it was computed (in place, in the generation's manager), and
  * copied to the host once, when the generation finishes. {@link #maps()} then has one {@link RouterMaps} per
- * image of the batch.
+ * image of the batch, with the map of every UNet call beside the average (colour is settled in the first, noisiest
+ * steps, so where the router sent those steps matters more than the average says).
  */
 public final class RouterMapCapture implements GenerationObserver {
     private int batch;
@@ -26,6 +27,7 @@ public final class RouterMapCapture implements GenerationObserver {
     private final Map<String, NDArray> sums = new TreeMap<>(RouterMapCapture::largerFirst);   // "hxw" -> (B, h*w)
     private final Map<String, Integer> counts = new LinkedHashMap<>();
     private final Map<String, int[]> sizes = new LinkedHashMap<>();
+    private final List<NDArray> perCall = new ArrayList<>();     // (B, height, width): one UNet call's layer mean
     private List<RouterMaps> maps = List.of();
 
     private static int largerFirst(String a, String b) {
@@ -48,6 +50,7 @@ public final class RouterMapCapture implements GenerationObserver {
         sums.clear();
         counts.clear();
         sizes.clear();
+        perCall.clear();
         maps = List.of();
     }
 
@@ -58,6 +61,7 @@ public final class RouterMapCapture implements GenerationObserver {
 
     @Override
     public void onRouter(Map<String, NDArray> priorWeights, int firstConditional) {
+        NDArray call = null;
         for (NDArray r0 : priorWeights.values()) {
             LayerWeights lw = LayerWeights.of(r0, firstConditional, batch, height, width);
             NDArray r1 = lw.r1();
@@ -73,8 +77,19 @@ public final class RouterMapCapture implements GenerationObserver {
                 sum.addi(r1);
             }
             counts.merge(key, 1, Integer::sum);
-            overall.addi(lw.onGrid(height, width).reshape(batch, height, width));
+            NDArray grid = lw.onGrid(height, width).reshape(batch, height, width);
+            overall.addi(grid);
             overallCount++;
+            if (call == null) {
+                call = grid.duplicate();
+                call.attach(manager);
+            } else {
+                call.addi(grid);
+            }
+        }
+        if (call != null) {
+            call.divi((float) priorWeights.size());
+            perCall.add(call);
         }
     }
 
@@ -84,6 +99,10 @@ public final class RouterMapCapture implements GenerationObserver {
         Map<String, float[]> perKey = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : sums.entrySet()) {
             perKey.put(e.getKey(), e.getValue().toFloatArray());
+        }
+        List<float[]> calls = new ArrayList<>();
+        for (NDArray c : perCall) {
+            calls.add(c.toFloatArray());
         }
         List<RouterMaps> out = new ArrayList<>();
         int plane = height * width;
@@ -103,7 +122,11 @@ public final class RouterMapCapture implements GenerationObserver {
                 }
                 per.put(e.getKey(), m);
             }
-            out.add(new RouterMaps(height, width, o, per, new LinkedHashMap<>(sizes)));
+            float[][] byCall = new float[calls.size()][];
+            for (int c = 0; c < byCall.length; c++) {
+                byCall[c] = java.util.Arrays.copyOfRange(calls.get(c), b * plane, (b + 1) * plane);
+            }
+            out.add(new RouterMaps(height, width, o, per, new LinkedHashMap<>(sizes), byCall));
         }
         maps = out;
     }

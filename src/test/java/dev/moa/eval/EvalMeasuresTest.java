@@ -125,4 +125,37 @@ class EvalMeasuresTest {
         assertArrayEquals(new double[] {1, 0}, new double[] {Evaluation.cosine(new float[] {1, 2}, new float[] {2, 4}),
             Evaluation.cosine(new float[] {1, 0}, new float[] {0, 3})}, 1e-9);
     }
+
+    @Test
+    void routerShareInsideAndOutsideTheSubjectOverAllStepsAndTheFirstThird() {
+        // a 64 px picture, subject = the square [16, 48) x [16, 40): on the 16 x 16 latent grid cells x 4..11 and
+        // y 4..9 are covered fully; cells beside it not at all
+        SubjectRegion r = SubjectRegion.find(square(64, 16, 16, 48, 40, 0xD02020, 0x2040D0), GREY_SCENE);
+        int h = 16, w = 16;
+        double[] cover = Evaluation.RouterShare.coverage(r, h, w);
+        assertEquals(1.0, cover[5 * w + 6], 1e-12);
+        assertEquals(0.0, cover[12 * w + 2], 1e-12);
+        // six calls: the router personalizes inside (0.9) and not outside (0.1) in the first two, 0.5 everywhere later
+        float[][] calls = new float[6][h * w];
+        for (int c = 0; c < 6; c++) {
+            for (int i = 0; i < h * w; i++) {
+                calls[c][i] = c < 2 ? (cover[i] >= 0.5 ? 0.9f : 0.1f) : 0.5f;
+            }
+        }
+        float[] overall = new float[h * w];
+        for (float[] call : calls) {
+            for (int i = 0; i < overall.length; i++) {
+                overall[i] += call[i] / 6;
+            }
+        }
+        dev.moa.moa.RouterMaps maps = new dev.moa.moa.RouterMaps(h, w, overall, java.util.Map.of(), java.util.Map.of(), calls);
+        Evaluation.RouterShare s = Evaluation.RouterShare.of(maps, r);
+        assertEquals((2 * 0.9 + 4 * 0.5) / 6, s.inside(), 1e-6);
+        assertEquals((2 * 0.1 + 4 * 0.5) / 6, s.outside(), 1e-6);
+        assertEquals(0.9, s.insideEarly(), 1e-6, "first third = the first two of six calls");
+        assertEquals(0.1, s.outsideEarly(), 1e-6);
+        // no subject: no inside
+        SubjectRegion none = SubjectRegion.find(square(64, 0, 0, 0, 0, GREY, GREY), GREY_SCENE);
+        assertTrue(Double.isNaN(Evaluation.RouterShare.of(maps, none).inside()));
+    }
 }

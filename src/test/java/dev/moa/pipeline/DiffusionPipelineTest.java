@@ -118,6 +118,29 @@ class DiffusionPipelineTest {
                 assertEquals(size[0] * size[1], e.getValue().length, "map " + e.getKey());
             }
             assertTrue(!maps.get(b).perResolution().isEmpty(), "a map per attention resolution");
+            // one map per UNet call (the layers' mean), and their mean is the overall map
+            int layers = moa.moa().config().moaLayers().size();
+            assertEquals(3, maps.get(b).calls(), "one map per sampling call");
+            for (int c = 0; c < 3; c++) {
+                double[] call = new double[h * w];
+                for (int l = c * layers; l < (c + 1) * layers; l++) {
+                    float[] layer = host.r1.get(l);
+                    int n = layer.length / 2;
+                    int lh = (int) Math.round(Math.sqrt(n * (double) h / w));
+                    int lw = n / lh;
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            call[y * w + x] += layer[b * n + (y * lh / h) * lw + x * lw / w] / layers;
+                        }
+                    }
+                }
+                float[] gotCall = maps.get(b).overCalls(c, c + 1);
+                for (int i = 0; i < gotCall.length; i++) {
+                    assertEquals(call[i], gotCall[i], 1e-5, "image " + b + ", call " + c + ", latent pixel " + i);
+                }
+            }
+            assertTrue(Close.maxAbsDiff(maps.get(b).overCalls(0, 3), got) < 1e-5, "the calls' mean is the overall map");
+            assertThrows(IllegalArgumentException.class, () -> maps.get(0).overCalls(2, 4));
         }
         assertTrue(Close.maxAbsDiff(maps.get(0).overall(), maps.get(1).overall()) > 0, "each image has its own map");
         // prior mode does not route: nothing is captured
