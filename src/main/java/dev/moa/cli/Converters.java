@@ -26,6 +26,13 @@ final class Converters {
         }
     }
 
+    static final class TimestepSamplingConverter implements ITypeConverter<dev.moa.train.TimestepSampling> {
+        @Override
+        public dev.moa.train.TimestepSampling convert(String value) {
+            return Converters.convert(value, dev.moa.train.TimestepSampling::parse);
+        }
+    }
+
     static final class VaeTilingConverter implements ITypeConverter<VaeTiling> {
         @Override
         public VaeTiling convert(String value) {

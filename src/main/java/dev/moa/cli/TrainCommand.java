@@ -106,6 +106,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--subject-drop-prob", defaultValue = "0.1", description = "probability of dropping each subject (default ${DEFAULT-VALUE})")
     double subjectDropProb;
 
+    @Option(names = "--timesteps", defaultValue = "uniform", paramLabel = "uniform|cubic",
+            converter = Converters.TimestepSamplingConverter.class,
+            description = "how training draws timesteps: uniform (the spec), or cubic, t = (1 - u^3) T, which favours the"
+                    + " noisy steps where the subject's colours are settled (T2I-Adapter) (default ${DEFAULT-VALUE})")
+    dev.moa.train.TimestepSampling timesteps;
+
     @Option(names = "--precision", defaultValue = "fp32", converter = Converters.PrecisionConverter.class,
             description = "fp32, or bf16: the frozen base model computes in bf16 and MoA with bf16 casts of its fp32"
                     + " master weights (fp32 AdamW state, no loss scaling) (default ${DEFAULT-VALUE})")
@@ -138,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
-                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed);
+                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed, timesteps);
         log.println("loading " + model.base);
         try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), precision,
                 c -> log.println("  " + c))) {

@@ -237,7 +237,7 @@ public final class MoaTrainer implements AutoCloseable {
             int[] t = new int[b];
             float[] tf = new float[b];
             for (int i = 0; i < b; i++) {
-                t[i] = (int) (gen.nextUInt32() % ddpm.numTrainTimesteps());
+                t[i] = settings.timesteps().sample(gen.nextUInt32(), ddpm.numTrainTimesteps());
                 tf[i] = t[i];
             }
             NDArray noisy = ddpm.addNoise(latents, noise, t);

@@ -6,35 +6,41 @@ package dev.moa.train;
  */
 public record TrainSettings(int steps, int gradAccumulation, double lrPersonal, double lrRouter, double weightDecay,
         double beta1, double beta2, double eps, int warmupSteps, double maxGradNorm, int saveEvery, int keepLast,
-        int validateEvery, int logEvery, long seed) {
+        int validateEvery, int logEvery, long seed, TimestepSampling timesteps) {
 
     public static TrainSettings defaults() {
-        return new TrainSettings(10_000, 1, 1e-5, 1e-4, 1e-2, 0.9, 0.999, 1e-8, 100, 1.0, 500, 3, 500, 10, 0);
+        return new TrainSettings(10_000, 1, 1e-5, 1e-4, 1e-2, 0.9, 0.999, 1e-8, 100, 1.0, 500, 3, 500, 10, 0,
+                TimestepSampling.UNIFORM);
     }
 
     public TrainSettings withSteps(int v) {
         return new TrainSettings(v, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
     }
 
     public TrainSettings withLr(double personal, double router) {
         return new TrainSettings(steps, gradAccumulation, personal, router, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
     }
 
     public TrainSettings withSchedule(int warmup, int saveEvery, int keepLast, int validateEvery, int logEvery) {
         return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmup,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
     }
 
     public TrainSettings withOptimizer(int accumulation, double weightDecay, double maxGradNorm) {
         return new TrainSettings(steps, accumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
     }
 
     public TrainSettings withSeed(long v) {
         return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, v);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, v, timesteps);
+    }
+
+    public TrainSettings withTimesteps(TimestepSampling v) {
+        return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, v);
     }
 
     /** Linear warmup factor for optimizer step {@code step} (0-based). */
@@ -45,6 +51,9 @@ public record TrainSettings(int steps, int gradAccumulation, double lrPersonal, 
     void validate() {
         if (steps < 1 || gradAccumulation < 1 || keepLast < 1 || saveEvery < 1 || logEvery < 1) {
             throw new IllegalArgumentException("steps, accumulation, save-every, keep-last and log-every must be >= 1");
+        }
+        if (timesteps == null) {
+            throw new IllegalArgumentException("timestep sampling is required (uniform or cubic)");
         }
         if (!(lrPersonal >= 0) || !(lrRouter >= 0) || !(maxGradNorm > 0) || warmupSteps < 0) {
             throw new IllegalArgumentException("learning rates >= 0, max grad norm > 0 and warmup >= 0 are required");

@@ -63,6 +63,13 @@ class TrainCommandTest {
         r = CliRunner.run(train(data, out, 7, "--resume", "--precision", "bf16"));
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.err().contains("resumed at step 6") && r.err().contains("step 7/7  loss "), r.err());
+        // continued with T2I-Adapter's cubic timestep draws; the checkpoint records the choice
+        r = CliRunner.run(train(data, out, 8, "--resume", "--timesteps", "cubic"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.readString(out.resolve("checkpoints/step-0000008/trainer_state.json")).contains("\"CUBIC\""));
+        r = CliRunner.run(train(data, dir.resolve("bad-t"), 2, "--timesteps", "quadratic"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--timesteps") && r.err().contains("use uniform or cubic"), r.err());
         r = CliRunner.run(train(data, dir.resolve("fp16"), 2, "--precision", "fp16"));
         assertNotEquals(0, r.code());
         assertTrue(r.err().contains("not supported for training"), r.err());
