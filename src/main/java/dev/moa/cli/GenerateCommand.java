@@ -135,7 +135,12 @@ final class GenerateCommand implements Callable<Integer> {
             return;
         }
         GenerationResult prior = null;
-        if (moa.withPrior) {
+        DiffusionPipeline.PriorRun priorRun = null;
+        if (moa.withPrior && moa.keepBackground) {   // computed once: shown, and anchored to by every subject set
+            priorRun = pipeline.prior(o, conditioning(subjectSets.get(0)), progress());
+            prior = priorRun.result();
+            write(out.path(0, "prior"), prior, 0);
+        } else if (moa.withPrior) {
             prior = pipeline.generate(o, conditioning(subjectSets.get(0)).withMode(MoaMode.PRIOR), progress());
             write(out.path(0, "prior"), prior, 0);
         }
@@ -177,7 +182,8 @@ final class GenerateCommand implements Callable<Integer> {
         int index = 0;
         for (List<Subject> subjects : subjectSets) {
             RouterMapCapture maps = new RouterMapCapture();
-            GenerationResult r = pipeline.generate(o, conditioning(subjects), progress(), maps);
+            GenerationResult r = priorRun != null ? pipeline.generate(o, conditioning(subjects), priorRun, progress(), maps)
+                    : pipeline.generate(o, conditioning(subjects), progress(), maps);
             List<RouterMaps> m = moa.routerMaps != null ? maps.maps() : List.of();
             for (int i = 0; i < r.images().size(); i++) {
                 if (!m.isEmpty()) {

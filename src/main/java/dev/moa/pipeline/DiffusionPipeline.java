@@ -401,14 +401,46 @@ public final class DiffusionPipeline implements AutoCloseable {
             GenerationResult personal = generate(o, c, observers);
             return new PriorComparison(prior, personal);
         }
-        // the prior's trajectory is the anchor of the personalized run ({@link RouterAnchor})
+        PriorRun prior = prior(o, c, observers);
+        return new PriorComparison(prior.result(), generate(o, c, prior, anchors, observers));
+    }
+
+    /**
+     * A prior generation kept for the personalized runs of the same options (several subject sets at one seed, say):
+     * its images, and the latents after every sampling call, which {@code keepBackground} anchors to.
+     */
+    public record PriorRun(GenerationOptions options, GenerationResult result, Map<Integer, float[]> trajectory) {}
+
+    /** The base model's generation for these options (MoA in mode prior), with its latent trajectory. */
+    public PriorRun prior(GenerationOptions o, Conditioning.Moa c, GenerationObserver... observers) {
         requireMoa();
         TrajectoryRecorder trajectory = new TrajectoryRecorder();
-        GenerationObserver obs = Observers.of(observers);
-        GenerationResult prior = run(o, c.withMode(MoaMode.PRIOR), null, -1, null, Observers.of(obs, trajectory));
-        RouterAnchor anchor = anchors.apply(trajectory.trajectory());
-        GenerationResult personal = run(o, c, null, -1, anchor, Observers.of(obs, anchor));
-        return new PriorComparison(prior, personal);
+        GenerationResult r = run(o, c.withMode(MoaMode.PRIOR), null, -1, null, Observers.of(Observers.of(observers), trajectory));
+        return new PriorRun(o, r, trajectory.trajectory());
+    }
+
+    /**
+     * A MoA generation that reuses a prior run of the same options instead of computing the prior again: with
+     * {@code keepBackground} the latents are anchored to {@code prior}'s trajectory, otherwise {@code prior} is not
+     * needed and this is {@link #generate(GenerationOptions, Conditioning, GenerationObserver...)}.
+     *
+     * @throws IllegalArgumentException when {@code prior} was generated with other options (seed, prompt, size, steps)
+     */
+    public GenerationResult generate(GenerationOptions o, Conditioning.Moa c, PriorRun prior, GenerationObserver... observers) {
+        return generate(o, c, prior, RouterAnchor::new, observers);
+    }
+
+    private GenerationResult generate(GenerationOptions o, Conditioning.Moa c, PriorRun prior,
+            java.util.function.Function<Map<Integer, float[]>, RouterAnchor> anchors, GenerationObserver... observers) {
+        if (!c.keepBackground()) {
+            return generate(o, c, observers);
+        }
+        if (prior == null || !prior.options().equals(o)) {
+            throw new IllegalArgumentException("keep-background needs the prior run of the same options (seed, prompt,"
+                    + " size, steps); " + (prior == null ? "none was given" : "the given one differs"));
+        }
+        RouterAnchor anchor = anchors.apply(prior.trajectory());
+        return run(o, c, null, -1, anchor, Observers.of(Observers.of(observers), anchor));
     }
 
     /** Subject swap: the same seed and prompt with each subject set in turn (the context stays, the subjects change). */

@@ -163,17 +163,30 @@ final class Generations {
             if (q.morph() != null) {
                 return morph(q, o.withSeed(seeds[0]), sets.get(0), job, warnings);
             }
-            int units = seeds.length * (sets.size() + (q.withPrior() ? 1 : 0));
+            // keep-background anchors every subject set to the prior of its seed: computed once per seed, and shown
+            // when asked for
+            boolean needPrior = q.withPrior() || q.keepBackground();
+            int units = seeds.length * (sets.size() + (needPrior ? 1 : 0));
             int unit = 0;
             for (long seed : seeds) {
                 GenerationOptions os = o.withSeed(seed);
-                if (q.withPrior()) {
+                DiffusionPipeline.PriorRun priorRun = null;
+                if (needPrior) {
                     job.image(unit++, units);
-                    GenerationResult r = run(os, new Conditioning.Moa(sets.get(0), MoaMode.PRIOR, 1), job, null);
+                    GenerationResult r;
+                    if (q.keepBackground()) {
+                        priorRun = prior(os, new Conditioning.Moa(sets.get(0), MoaMode.PRIOR, 1), job);
+                        r = priorRun == null ? null : priorRun.result();
+                    } else {
+                        r = run(os, new Conditioning.Moa(sets.get(0), MoaMode.PRIOR, 1), job, null);
+                    }
                     if (r == null && job.interrupted) {
                         break;
                     }
-                    if (r != null) {
+                    if (r == null && q.keepBackground()) {
+                        continue;
+                    }
+                    if (r != null && q.withPrior()) {
                         for (int i = 0; i < r.images().size(); i++) {
                             priors.add(png(r.image(i), meta(r, i, Map.of())));
                         }
@@ -186,8 +199,8 @@ final class Generations {
                     Map<String, String> extra = subjectsText(q.sets().get(si));
                     List<Double> each = new ArrayList<>();
                     q.sets().get(si).forEach(u -> each.add(u.strength()));
-                    GenerationResult r = run(os, new Conditioning.Moa(sets.get(si), q.mode(), q.strength(), each, q.keepBackground()), job,
-                            capture);
+                    Conditioning.Moa c = new Conditioning.Moa(sets.get(si), q.mode(), q.strength(), each, q.keepBackground());
+                    GenerationResult r = priorRun != null ? run(os, c, priorRun, job, capture) : run(os, c, job, capture);
                     if (r == null) {
                         if (job.interrupted) {
                             stop = true;
@@ -271,6 +284,26 @@ final class Generations {
     private GenerationResult run(GenerationOptions o, Conditioning c, Job job, RouterMapCapture capture) {
         try {
             return capture != null ? pipeline.generate(o, c, job, capture) : pipeline.generate(o, c, job);
+        } catch (CancellationException e) {
+            stopOrSkip(job);
+            return null;
+        }
+    }
+
+    /** A personalized generation anchored to the prior run of its seed (keep-background). */
+    private GenerationResult run(GenerationOptions o, Conditioning.Moa c, DiffusionPipeline.PriorRun prior, Job job,
+            RouterMapCapture capture) {
+        try {
+            return capture != null ? pipeline.generate(o, c, prior, job, capture) : pipeline.generate(o, c, prior, job);
+        } catch (CancellationException e) {
+            stopOrSkip(job);
+            return null;
+        }
+    }
+
+    private DiffusionPipeline.PriorRun prior(GenerationOptions o, Conditioning.Moa c, Job job) {
+        try {
+            return pipeline.prior(o, c, job);
         } catch (CancellationException e) {
             stopOrSkip(job);
             return null;

@@ -206,6 +206,14 @@ class DiffusionPipelineTest {
         float[] viaGenerate = moa.generate(o, Conditioning.moa(subjects).withKeepBackground(true)).finalLatents();
         assertArrayEquals(moa.generateWithPrior(o, Conditioning.moa(subjects).withKeepBackground(true)).personalized()
                 .finalLatents(), viaGenerate);
+        // a prior run kept and reused (one prior for several subject sets) gives the same images as computing it anew
+        DiffusionPipeline.PriorRun priorRun = moa.prior(o, Conditioning.moa(subjects));
+        assertArrayEquals(pc.prior().finalLatents(), priorRun.result().finalLatents(), "the same prior computation");
+        assertArrayEquals(viaGenerate, moa.generate(o, Conditioning.moa(subjects).withKeepBackground(true), priorRun)
+                .finalLatents());
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> moa.generate(o.withSeed(o.seed() + 1), Conditioning.moa(subjects).withKeepBackground(true), priorRun));
+        assertTrue(other.getMessage().contains("same options"), other.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> Conditioning.moa(subjects, MoaMode.PRIOR).withKeepBackground(true));
         assertEquals(false, Conditioning.moa(subjects).withKeepBackground(true).withMode(MoaMode.PRIOR).keepBackground());

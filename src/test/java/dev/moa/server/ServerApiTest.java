@@ -274,6 +274,13 @@ class ServerApiTest {
                 + " [{\"word\": \"man\", \"image\": \"" + man + "\"}]}");
         assertEquals(200, r.statusCode(), r.body());
         assertTrue(ServerHarness.json(r).get("info").getAsString().contains("MoA keep background: router"), r.body());
+        // with the prior shown: one prior per seed, computed once and anchored to by both subject sets
+        r = h.post("/moa/v1/generate", "{\"prompt\": \"a man\", \"steps\": 2, \"keep_background\": true, \"with_prior\": true,"
+                + " \"subject_sets\": [[{\"word\": \"man\", \"image\": \"" + man + "\"}], [{\"word\": \"man\", \"image\": \""
+                + man + "\", \"strength\": 0.5}]]}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(1, ServerHarness.json(r).getAsJsonArray("prior_images").size(), r.body());
+        assertEquals(2, ServerHarness.json(r).getAsJsonArray("images").size(), r.body());
         r = h.post("/moa/v1/generate", "{\"prompt\": \"a man\", \"mode\": \"prior\", \"keep_background\": true}");
         assertEquals(422, r.statusCode(), r.body());
         assertTrue(r.body().contains("keep_background: needs mode moa"), r.body());
