@@ -106,6 +106,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--subject-drop-prob", defaultValue = "0.1", description = "probability of dropping each subject (default ${DEFAULT-VALUE})")
     double subjectDropProb;
 
+    @Option(names = "--router-loss-weight", paramLabel = "W",
+            description = "lambda_router of a new run (default: the --moa checkpoint's, else the spec's 1.0; 0 = the paper's"
+                    + " ablation without the router loss); a resumed run keeps its checkpoint's")
+    Double routerLossWeight;
+
+    @Option(names = "--object-loss-weight", paramLabel = "W",
+            description = "lambda_object of a new run (default: the --moa checkpoint's, else the spec's 0.001)")
+    Double objectLossWeight;
+
     @Option(names = "--timesteps", defaultValue = "uniform", paramLabel = "uniform|cubic",
             converter = Converters.TimestepSamplingConverter.class,
             description = "how training draws timesteps: uniform (the spec), or cubic, t = (1 - u^3) T, which favours the"
@@ -162,6 +171,10 @@ final class TrainCommand implements Callable<Integer> {
                 log.println("data: " + batches.description());
                 MoaTrainer trainer;
                 if (resume != null) {
+                    if (routerLossWeight != null || objectLossWeight != null) {
+                        throw new ParameterException(spec.commandLine(), "--router-loss-weight and --object-loss-weight"
+                                + " start a run; a resumed run keeps the loss weights of its checkpoint's moa_config.json");
+                    }
                     Path ckpt = resume.isEmpty() ? null : Path.of(resume);
                     trainer = MoaTrainer.resume(sd, enc, settings, batches, output, ckpt);
                     log.println("resumed at step " + trainer.step());
@@ -178,6 +191,11 @@ final class TrainCommand implements Callable<Integer> {
                         c = c.withSources(model.base.toAbsolutePath().toString(), model.imageEncoder.toAbsolutePath().toString());
                         moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
                     }
+                    if (routerLossWeight != null || objectLossWeight != null) {
+                        moa = moa.withLossWeights(routerLossWeight != null ? routerLossWeight : moa.config().lambdaRouter(),
+                                objectLossWeight != null ? objectLossWeight : moa.config().lambdaObject());
+                    }
+                    log.printf("loss weights: router %s, object %s%n", moa.config().lambdaRouter(), moa.config().lambdaObject());
                     trainer = MoaTrainer.start(sd, enc, moa, settings, batches, output);
                 }
                 try (MoaTrainer t = trainer) {

@@ -256,6 +256,17 @@ public final class MoaAdapter {
         return new MoaAdapter(c, f, Collections.unmodifiableMap(procs), Collections.unmodifiableMap(w.taken()));
     }
 
+    /**
+     * The same adapter (the same weights and processors, not copies) with other training loss weights in its config,
+     * e.g. lambda_router 0 for the paper's ablation without the router loss. Inference does not read them.
+     */
+    public MoaAdapter withLossWeights(double router, double object) {
+        if (!(router >= 0) || !(object >= 0)) {
+            throw new IllegalArgumentException("loss weights must be >= 0, got router " + router + ", object " + object);
+        }
+        return new MoaAdapter(config.withLossWeights(router, object), fuser, processors, parameters);
+    }
+
     public MoaConfig config() {
         return config;
     }

@@ -67,6 +67,16 @@ class TrainCommandTest {
         r = CliRunner.run(train(data, out, 8, "--resume", "--timesteps", "cubic"));
         assertEquals(0, r.code(), r.toString());
         assertTrue(Files.readString(out.resolve("checkpoints/step-0000008/trainer_state.json")).contains("\"CUBIC\""));
+        r = CliRunner.run(train(data, out, 9, "--resume", "--router-loss-weight", "0"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("keeps the loss weights of its checkpoint"), r.err());
+        // a new run with the paper's no-router-loss ablation: the weights go into the checkpoint's config
+        Path ablation = dir.resolve("no-router-loss");
+        r = CliRunner.run(train(data, ablation, 1, "--moa", init.toString(), "--router-loss-weight", "0",
+                "--object-loss-weight", "0.01"));
+        assertEquals(0, r.code(), r.toString());
+        String config = Files.readString(ablation.resolve("checkpoints/step-0000001/moa_config.json"));
+        assertTrue(config.contains("\"lambda_router\": 0.0") && config.contains("\"lambda_object\": 0.01"), config);
         r = CliRunner.run(train(data, dir.resolve("bad-t"), 2, "--timesteps", "quadratic"));
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("--timesteps") && r.err().contains("use uniform or cubic"), r.err());
