@@ -33,6 +33,20 @@ final class Converters {
         }
     }
 
+    /** A training route: moa or personal. */
+    static final class RouteConverter implements ITypeConverter<dev.moa.moa.MoaMode> {
+        @Override
+        public dev.moa.moa.MoaMode convert(String value) {
+            return Converters.convert(value, v -> {
+                dev.moa.moa.MoaMode m = dev.moa.moa.MoaMode.parse(v);
+                if (m == dev.moa.moa.MoaMode.PRIOR) {
+                    throw new IllegalArgumentException("a run trains moa or personal; prior is the frozen base model");
+                }
+                return m;
+            });
+        }
+    }
+
     static final class VaeTilingConverter implements ITypeConverter<VaeTiling> {
         @Override
         public VaeTiling convert(String value) {

@@ -66,6 +66,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--strength", defaultValue = "1", description = "MoA's subject strength for the personalized images "
             + "(default ${DEFAULT-VALUE}); run at several values for the strength curve")
     double strength;
+    @Option(names = "--mode", defaultValue = "moa", paramLabel = "moa|personal", converter = Converters.RouteConverter.class,
+            description = "how the personalized images route: moa, or personal (a model trained with train --route"
+                    + " personal, the personalized-only baseline) (default ${DEFAULT-VALUE})")
+    dev.moa.moa.MoaMode mode;
     @Option(names = "--keep-background", description = "MoA images with the prior's background kept where the router "
             + "did not personalize (generate's --keep-background)")
     boolean keepBackground;
@@ -109,6 +113,9 @@ final class EvalCommand implements Callable<Integer> {
         if (!(depth > 0 && depth <= 1)) {
             throw new ParameterException(spec.commandLine(), "--depth must be in (0, 1], got " + depth);
         }
+        if (keepBackground && mode != dev.moa.moa.MoaMode.MOA) {
+            throw new ParameterException(spec.commandLine(), "--keep-background follows MoA's router: it needs --mode moa");
+        }
         if (swap && keepBackground) {
             throw new ParameterException(spec.commandLine(), "--keep-background is for generation; the swap has --mask");
         }
@@ -136,7 +143,7 @@ final class EvalCommand implements Callable<Integer> {
         try (StableDiffusion sd = model.load(log);
                 DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
-            Evaluation.Report r = new Evaluation(p, probe, base, strength, keepBackground).run(all, cases.toAbsolutePath().getParent(),
+            Evaluation.Report r = new Evaluation(p, probe, base, strength, keepBackground, mode).run(all, cases.toAbsolutePath().getParent(),
                     noSheets ? null : output.resolve("sheets"), progress);
             EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
             JsonObject about = new JsonObject();
@@ -148,6 +155,7 @@ final class EvalCommand implements Callable<Integer> {
             about.addProperty("scheduler", scheduler);
             about.addProperty("strength", strength);
             about.addProperty("keep_background", keepBackground);
+            about.addProperty("mode", mode.cliName());
             about.addProperty("probe_class_accuracy", probe.heldOutShapeAccuracy());
             about.addProperty("probe_pattern_accuracy", probe.heldOutPatternAccuracy());
             if (ep != null) {

@@ -115,6 +115,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "lambda_object of a new run (default: the --moa checkpoint's, else the spec's 0.001)")
     Double objectLossWeight;
 
+    @Option(names = "--route", defaultValue = "moa", paramLabel = "moa|personal", converter = Converters.RouteConverter.class,
+            description = "moa (the spec), or personal: the personalized-only baseline (FastComposer-like), the router fixed"
+                    + " to the personalized branch and not trained, no router loss; generate and evaluate it with --mode"
+                    + " personal (default ${DEFAULT-VALUE})")
+    dev.moa.moa.MoaMode route;
+
     @Option(names = "--timesteps", defaultValue = "uniform", paramLabel = "uniform|cubic",
             converter = Converters.TimestepSamplingConverter.class,
             description = "how training draws timesteps: uniform (the spec), or cubic, t = (1 - u^3) T, which favours the"
@@ -153,7 +159,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
-                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed, timesteps);
+                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed, timesteps, route);
         log.println("loading " + model.base);
         try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), precision,
                 c -> log.println("  " + c))) {
@@ -190,6 +196,13 @@ final class TrainCommand implements Callable<Integer> {
                         MoaConfig c = MoaAdapter.configFor(sd.unet(), enc.embedDim(), 128, 128, 64);
                         c = c.withSources(model.base.toAbsolutePath().toString(), model.imageEncoder.toAbsolutePath().toString());
                         moa = MoaAdapter.create(c, sd.unet(), sd.manager(), seed);
+                    }
+                    if (route == dev.moa.moa.MoaMode.PERSONAL) {   // no router in the graph: its loss is off
+                        if (routerLossWeight != null && routerLossWeight != 0) {
+                            throw new ParameterException(spec.commandLine(), "--route personal trains no router: its"
+                                    + " --router-loss-weight can only be 0");
+                        }
+                        routerLossWeight = 0.0;
                     }
                     if (routerLossWeight != null || objectLossWeight != null) {
                         moa = moa.withLossWeights(routerLossWeight != null ? routerLossWeight : moa.config().lambdaRouter(),

@@ -9,6 +9,7 @@ import dev.moa.image.Pictures;
 import dev.moa.image.RgbImage;
 import dev.moa.image.Sheet;
 import dev.moa.io.AtomicFiles;
+import dev.moa.moa.MoaMode;
 import dev.moa.moa.RouterMaps;
 import dev.moa.moa.Subject;
 import dev.moa.moa.SubjectSpec;
@@ -40,6 +41,7 @@ public final class Evaluation {
     private final GenerationOptions base;
     private final double strength;
     private final boolean keepBackground;
+    private final MoaMode mode;
 
     /** @param base sampling settings (steps, guidance, scheduler, size); prompt and seed come from the cases */
     public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base) {
@@ -54,6 +56,13 @@ public final class Evaluation {
     /** @param keepBackground MoA images with the prior's background kept where the router did not personalize */
     public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base, double strength,
             boolean keepBackground) {
+        this(pipeline, probe, base, strength, keepBackground, MoaMode.MOA);
+    }
+
+    /** @param mode how the personalized images route: MOA, or PERSONAL for a personalized-only model */
+    public Evaluation(DiffusionPipeline pipeline, ToyProbe probe, GenerationOptions base, double strength,
+            boolean keepBackground, MoaMode mode) {
+        this.mode = mode;
         this.pipeline = pipeline;
         this.probe = probe;
         this.base = base;
@@ -108,7 +117,7 @@ public final class Evaluation {
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
                 RouterMapCapture router = new RouterMapCapture();
                 DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o,
-                        new Conditioning.Moa(subjects, dev.moa.moa.MoaMode.MOA, strength).withKeepBackground(keepBackground),
+                        new Conditioning.Moa(subjects, mode, strength).withKeepBackground(keepBackground),
                         router);
                 RgbImage prior = pc.prior().image(0);
                 RgbImage moa = pc.personalized().image(0);

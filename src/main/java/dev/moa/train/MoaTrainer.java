@@ -76,7 +76,13 @@ public final class MoaTrainer implements AutoCloseable {
         this.output = output;
         this.step = step;
         this.ddpm = DdpmNoise.fromConfig(sd.schedulerConfig());
-        this.params = moa.parameters();
+        // routed to the personalized branch only, the routers take no part in the graph: they are not trained
+        this.params = new LinkedHashMap<>();
+        moa.parameters().forEach((k, p) -> {
+            if (settings.route() == MoaMode.MOA || !k.contains(".router.")) {
+                params.put(k, p);
+            }
+        });
         for (NDArray p : params.values()) {
             p.setRequiresGradient(true);
         }
@@ -113,6 +119,12 @@ public final class MoaTrainer implements AutoCloseable {
         if (batch != data.batchSize()) {
             throw new IOException(ckpt + ": the checkpoint was trained with batch size " + batch + ", not "
                     + data.batchSize() + "; resume with the same batch size for an exact continuation");
+        }
+        String route = state.has("settings") && state.getAsJsonObject("settings").has("route")
+                ? state.getAsJsonObject("settings").get("route").getAsString() : MoaMode.MOA.name();
+        if (!route.equals(settings.route().name())) {
+            throw new IOException(ckpt + ": the checkpoint was trained with route " + route.toLowerCase(java.util.Locale.ROOT)
+                    + ", not " + settings.route().cliName() + "; resume with --route " + route.toLowerCase(java.util.Locale.ROOT));
         }
         MoaAdapter moa = MoaAdapter.loadMasters(ckpt, sd.unet(), sd.manager());
         MoaTrainer t = new MoaTrainer(sd, encoder, moa, settings, data, output, Json.getInt(state, "step", 0));
@@ -297,7 +309,7 @@ public final class MoaTrainer implements AutoCloseable {
 
     private MoaLosses.Terms forward(NDArray noisy, NDArray tt, NDArray text, int[][] positions, NDArray f, float[] tf,
             NDArray target, NDArray maskLatent) {
-        MoaCall call = new MoaCall(MoaMode.MOA, moa.fuser(), text, positions, f, tf, MoaCapture.forLosses(probLayers));
+        MoaCall call = new MoaCall(settings.route(), moa.fuser(), text, positions, f, tf, MoaCapture.forLosses(probLayers));
         NDArray pred = sd.unet().forward(noisy, tt, text, call);
         return MoaLosses.compute(pred, target, maskLatent, positions, call.capture(), moa.config());
     }
@@ -398,7 +410,7 @@ public final class MoaTrainer implements AutoCloseable {
     /** Writes a validation sheet (reference | prior | MoA | router map) for fixed examples and seeds. */
     public Path validate() throws IOException {
         if (validation == null) {
-            validation = new Validation(sd, encoder, moa, data.validationSamples(3), settings.seed());
+            validation = new Validation(sd, encoder, moa, data.validationSamples(3), settings.seed(), settings.route());
         }
         if (validation.isEmpty()) {
             return null;

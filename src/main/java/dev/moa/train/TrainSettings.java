@@ -6,41 +6,51 @@ package dev.moa.train;
  */
 public record TrainSettings(int steps, int gradAccumulation, double lrPersonal, double lrRouter, double weightDecay,
         double beta1, double beta2, double eps, int warmupSteps, double maxGradNorm, int saveEvery, int keepLast,
-        int validateEvery, int logEvery, long seed, TimestepSampling timesteps) {
+        int validateEvery, int logEvery, long seed, TimestepSampling timesteps, dev.moa.moa.MoaMode route) {
 
     public static TrainSettings defaults() {
         return new TrainSettings(10_000, 1, 1e-5, 1e-4, 1e-2, 0.9, 0.999, 1e-8, 100, 1.0, 500, 3, 500, 10, 0,
-                TimestepSampling.UNIFORM);
+                TimestepSampling.UNIFORM, dev.moa.moa.MoaMode.MOA);
     }
 
     public TrainSettings withSteps(int v) {
         return new TrainSettings(v, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps, route);
     }
 
     public TrainSettings withLr(double personal, double router) {
         return new TrainSettings(steps, gradAccumulation, personal, router, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps, route);
     }
 
     public TrainSettings withSchedule(int warmup, int saveEvery, int keepLast, int validateEvery, int logEvery) {
         return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmup,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps, route);
     }
 
     public TrainSettings withOptimizer(int accumulation, double weightDecay, double maxGradNorm) {
         return new TrainSettings(steps, accumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps, route);
     }
 
     public TrainSettings withSeed(long v) {
         return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, v, timesteps);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, v, timesteps, route);
     }
 
     public TrainSettings withTimesteps(TimestepSampling v) {
         return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
-                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, v);
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, v, route);
+    }
+
+    /**
+     * How the trained layers route: {@link dev.moa.moa.MoaMode#MOA} (the spec: the router mixes prior and personalized
+     * experts), or {@link dev.moa.moa.MoaMode#PERSONAL}, the personalized-only baseline of the paper's comparison
+     * (FastComposer-like: the router fixed to the personalized branch, not trained, no router loss).
+     */
+    public TrainSettings withRoute(dev.moa.moa.MoaMode v) {
+        return new TrainSettings(steps, gradAccumulation, lrPersonal, lrRouter, weightDecay, beta1, beta2, eps, warmupSteps,
+                maxGradNorm, saveEvery, keepLast, validateEvery, logEvery, seed, timesteps, v);
     }
 
     /** Linear warmup factor for optimizer step {@code step} (0-based). */
@@ -51,6 +61,9 @@ public record TrainSettings(int steps, int gradAccumulation, double lrPersonal, 
     void validate() {
         if (steps < 1 || gradAccumulation < 1 || keepLast < 1 || saveEvery < 1 || logEvery < 1) {
             throw new IllegalArgumentException("steps, accumulation, save-every, keep-last and log-every must be >= 1");
+        }
+        if (route != dev.moa.moa.MoaMode.MOA && route != dev.moa.moa.MoaMode.PERSONAL) {
+            throw new IllegalArgumentException("training routes moa or personal, not " + route);
         }
         if (timesteps == null) {
             throw new IllegalArgumentException("timestep sampling is required (uniform or cubic)");

@@ -32,8 +32,12 @@ final class Validation {
     private final SubjectEncoder encoder;
     private final List<TrainingExample> samples;
     private final long seed;
+    private final MoaMode mode;
 
-    Validation(StableDiffusion sd, SubjectEncoder encoder, MoaAdapter moa, List<TrainingExample> samples, long seed) {
+    /** @param mode the mode the run trains (moa, or personal for the personalized-only baseline) */
+    Validation(StableDiffusion sd, SubjectEncoder encoder, MoaAdapter moa, List<TrainingExample> samples, long seed,
+            MoaMode mode) {
+        this.mode = mode;
         this.sd = sd;
         this.moa = moa;
         this.encoder = encoder;
@@ -51,7 +55,8 @@ final class Validation {
     }
 
     Path write(Path file, String title) throws IOException {
-        Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "router map");
+        Sheet sheet = mode == MoaMode.MOA ? new Sheet().columnTitles("reference", "prior", "MoA", "router map")
+                : new Sheet().columnTitles("reference", "prior", "personalized only");
         int side = encoder.encoder().imageSize();
         try (DiffusionPipeline pipeline = DiffusionPipeline.withMoa(sd, moa, encoder, null)) {
             int k = 0;
@@ -69,10 +74,10 @@ final class Validation {
                 GenerationOptions o = GenerationOptions.of(s.caption()).withSteps(STEPS)
                         .withGuidance(GUIDANCE).withSeed(seed + k).withSize(s.resolution(), s.resolution());
                 RouterMapCapture maps = new RouterMapCapture();
-                DiffusionPipeline.PriorComparison c = pipeline.generateWithPrior(o, Conditioning.moa(subjects), maps);
+                DiffusionPipeline.PriorComparison c = pipeline.generateWithPrior(o, Conditioning.moa(subjects, mode), maps);
                 int h = Math.max(128, c.personalized().height());
                 sheet.row(s.caption(), Pictures.comparisonRow(refs, true, c.prior().image(0), c.personalized().image(0),
-                        maps.maps().get(0), h));
+                        maps.maps().isEmpty() ? null : maps.maps().get(0), h));
                 subjects.forEach(Subject::close);
                 k++;
             }

@@ -45,6 +45,11 @@ class EvalCommandTest {
         assertTrue(Files.readString(out.resolve("summary.md")).contains("| colour error, MoA |"));
         assertTrue(r.out().contains("| background change |"), r.out());
         assertTrue(Files.exists(out.resolve("sheets/h000-beach.png")));
+        assertTrue(figures.getAsJsonObject("router inside subject, MoA").has("mean"), figures.toString());
+        r = CliRunner.run("eval", "--moa", Fixtures.path("models/tiny-moa").toString(), "--cases",
+                casesDir.resolve("cases.jsonl").toString(), "--output", dir.resolve("k").toString(), "--mode", "personal",
+                "--keep-background");
+        assertTrue(r.err().contains("--keep-background follows MoA's router: it needs --mode moa"), r.err());
         // the swap evaluation on the same cases: rendered photos, the case's subject swapped in
         Path swap = dir.resolve("swap");
         r = CliRunner.run("eval", "--swap", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.moa.image.Images;
+import dev.moa.io.SafetensorsFile;
 import dev.moa.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +78,31 @@ class TrainCommandTest {
         assertEquals(0, r.code(), r.toString());
         String config = Files.readString(ablation.resolve("checkpoints/step-0000001/moa_config.json"));
         assertTrue(config.contains("\"lambda_router\": 0.0") && config.contains("\"lambda_object\": 0.01"), config);
+        // the personalized-only baseline: the router stays as initialised, the personalized experts train
+        Path personal = dir.resolve("personal-only");
+        r = CliRunner.run(train(data, personal, 2, "--moa", init.toString(), "--route", "personal"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("loss weights: router 0.0"), r.err());
+        try (SafetensorsFile before = SafetensorsFile.open(init.resolve("moa.safetensors"));
+                SafetensorsFile after = SafetensorsFile.open(personal.resolve("checkpoints/step-0000002/moa.safetensors"))) {
+            int routers = 0, personals = 0;
+            for (String k : before.keys()) {
+                boolean same = java.util.Arrays.equals(before.floats(k), after.floats(k));
+                if (k.contains(".router.")) {
+                    assertTrue(same, k + " is a router weight: not trained on route personal");
+                    routers++;
+                } else if (k.contains(".personal.") && !same) {
+                    personals++;
+                }
+            }
+            assertTrue(routers > 0 && personals > 0, routers + " routers, " + personals + " personalized weights changed");
+        }
+        r = CliRunner.run(train(data, personal, 3, "--resume"));
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.err().contains("trained with route personal") && r.err().contains("--route personal"), r.err());
+        r = CliRunner.run(train(data, dir.resolve("bad-route"), 1, "--route", "prior"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("prior is the frozen base model"), r.err());
         r = CliRunner.run(train(data, dir.resolve("bad-t"), 2, "--timesteps", "quadratic"));
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("--timesteps") && r.err().contains("use uniform or cubic"), r.err());
