@@ -76,6 +76,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--swap", description = "evaluate the real-image swap instead: for each case a rendered scene picture "
             + "gets the case's subject swapped in (PSNR outside the rendered subject, colour error inside it)")
     boolean swap;
+    @Option(names = "--swap-mask", paramLabel = "PIXELS", description = "with --swap: swap inside the photo's subject mask"
+            + " grown by this many pixels, keeping the reconstruction outside it (swap's --mask); default: no mask")
+    Integer swapMask;
     @Option(names = "--depth", defaultValue = "1", description = "inversion depth of --swap, (0, 1] (default ${DEFAULT-VALUE})")
     double depth;
     @Option(names = "--make-toy-cases", paramLabel = "DIR", description = "write toy-world cases into DIR and exit")
@@ -118,6 +121,10 @@ final class EvalCommand implements Callable<Integer> {
         }
         if (swap && keepBackground) {
             throw new ParameterException(spec.commandLine(), "--keep-background is for generation; the swap has --mask");
+        }
+        if (swapMask != null && (!swap || swapMask < 0)) {
+            throw new ParameterException(spec.commandLine(), "--swap-mask needs --swap and a growth >= 0 pixels, got "
+                    + swapMask + (swap ? "" : " without --swap"));
         }
         if (swap && gates) {
             throw new ParameterException(spec.commandLine(), "--gates measures generation; run it without --swap");
@@ -178,7 +185,7 @@ final class EvalCommand implements Callable<Integer> {
             // the swap samples back without guidance unless asked (what the swap command does)
             GenerationOptions o = spec.commandLine().getParseResult().hasMatchedOption("--guidance") ? base
                     : base.withGuidance(1);
-            Evaluation.Report r = new dev.moa.eval.SwapEvaluation(p, world, o, depth).run(all,
+            Evaluation.Report r = new dev.moa.eval.SwapEvaluation(p, world, o, depth, swapMask == null ? -1 : swapMask).run(all,
                     cases.toAbsolutePath().getParent(), noSheets ? null : output.resolve("sheets"), progress);
             JsonObject about = new JsonObject();
             about.addProperty("model", model.path().toString());
@@ -187,6 +194,7 @@ final class EvalCommand implements Callable<Integer> {
             about.addProperty("steps", steps);
             about.addProperty("guidance", o.guidance());
             about.addProperty("depth", depth);
+            about.addProperty("mask_grow_pixels", swapMask == null ? -1 : swapMask);
             Evaluation.writeJson(output.resolve("swap_figures.json"), r, about);
             String summary = table(r);
             AtomicFiles.writeString(output.resolve("swap_summary.md"), summary);

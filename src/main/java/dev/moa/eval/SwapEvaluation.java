@@ -38,6 +38,7 @@ public final class SwapEvaluation {
     private final ToyWorld world;
     private final GenerationOptions base;
     private final double depth;
+    private final int maskGrow;
 
     /** Names of the figures, in report order. */
     public static final List<String> FIGURES = List.of("swap PSNR outside the subject (dB)",
@@ -45,6 +46,15 @@ public final class SwapEvaluation {
             "swap colour error inside the subject", "photo colour error inside the subject");
 
     public SwapEvaluation(DiffusionPipeline pipeline, ToyWorld world, GenerationOptions base, double depth) {
+        this(pipeline, world, base, depth, -1);
+    }
+
+    /**
+     * @param maskGrow -1: swap without a mask; otherwise swap with the photo's subject mask grown by this many pixels
+     *     (swap's {@code --mask}: outside it the latents stay the reconstruction's)
+     */
+    public SwapEvaluation(DiffusionPipeline pipeline, ToyWorld world, GenerationOptions base, double depth, int maskGrow) {
+        this.maskGrow = maskGrow;
         this.pipeline = pipeline;
         this.world = world;
         this.base = base;
@@ -80,7 +90,9 @@ public final class SwapEvaluation {
                 }
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withSize(photo.image().width(),
                         photo.image().height());
-                DiffusionPipeline.SwapResult r = pipeline.swap(photo.image(), o, subjects, depth);
+                DiffusionPipeline.SwapResult r = maskGrow < 0 ? pipeline.swap(photo.image(), o, subjects, depth)
+                        : pipeline.swap(photo.image(), o, subjects, depth, maskPicture(mask, photo.image().width(),
+                                photo.image().height(), maskGrow));
                 RgbImage swapped = r.swapped().image(0);
                 RgbImage rec = r.reconstruction().image(0);
                 double psnrSwap = psnr(photo.image(), swapped, mask);
@@ -145,5 +157,26 @@ public final class SwapEvaluation {
         }
         double mse = se / n;
         return mse == 0 ? 99.0 : 10 * Math.log10(1 / mse);
+    }
+
+    /** The mask in the inpainting convention (white = swap here), grown by {@code grow} pixels (a square max filter). */
+    static RgbImage maskPicture(boolean[] mask, int width, int height, int grow) {
+        byte[] rgb = new byte[width * height * 3];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                boolean on = false;
+                for (int dy = -grow; dy <= grow && !on; dy++) {
+                    for (int dx = -grow; dx <= grow && !on; dx++) {
+                        int yy = y + dy, xx = x + dx;
+                        on = yy >= 0 && yy < height && xx >= 0 && xx < width && mask[yy * width + xx];
+                    }
+                }
+                if (on) {
+                    int p = (y * width + x) * 3;
+                    rgb[p] = rgb[p + 1] = rgb[p + 2] = (byte) 255;
+                }
+            }
+        }
+        return new RgbImage(width, height, rgb);
     }
 }

@@ -62,6 +62,16 @@ class EvalCommandTest {
         assertEquals(2, psnr.get("images").getAsInt());
         assertTrue(psnr.get("mean").getAsDouble() > 0, psnr.toString());
         assertTrue(Files.exists(swap.resolve("sheets/swap-h000-beach.png")));
+        // with the photo's subject mask grown by 4 px: outside it the swap keeps the reconstruction
+        Path masked = dir.resolve("swap-mask");
+        r = CliRunner.run("eval", "--swap", "--swap-mask", "4", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString(), "--cases", casesDir.resolve("cases.jsonl").toString(),
+                "--output", masked.toString(), "--limit", "1", "--steps", "2", "-q");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(Files.readString(masked.resolve("swap_figures.json")).contains("\"mask_grow_pixels\": 4"));
+        r = CliRunner.run("eval", "--swap-mask", "4", "--moa", Fixtures.path("models/tiny-moa").toString(), "--cases",
+                casesDir.resolve("cases.jsonl").toString(), "--output", masked.toString());
+        assertTrue(r.err().contains("--swap-mask needs --swap"), r.err());
         r = CliRunner.run("eval", "--swap", "--gates", "--moa", Fixtures.path("models/tiny-moa").toString(), "--cases",
                 casesDir.resolve("cases.jsonl").toString(), "--output", swap.toString());
         assertTrue(r.err().contains("--gates measures generation"), r.err());

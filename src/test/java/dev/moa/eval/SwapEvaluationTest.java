@@ -19,4 +19,31 @@ class SwapEvaluationTest {
         assertEquals(99.0, SwapEvaluation.psnr(a, a, null), "identical pictures are capped at 99 dB");
         assertEquals(Double.NaN, SwapEvaluation.psnr(a, b, new boolean[] {true, true}));
     }
+
+    @Test
+    void theSwapMaskIsTheSubjectGrownByTheGivenPixels() {
+        boolean[] mask = new boolean[8 * 8];
+        mask[3 * 8 + 4] = true;                         // one pixel at (4, 3)
+        RgbImage m = SwapEvaluation.maskPicture(mask, 8, 8, 1);
+        int white = 0;
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                boolean on = m.get(x, y, 0) == 255;
+                assertEquals(Math.abs(x - 4) <= 1 && Math.abs(y - 3) <= 1, on, "pixel " + x + "," + y);
+                white += on ? 1 : 0;
+            }
+        }
+        assertEquals(9, white, "a 3 x 3 square");
+        assertEquals(1, countWhite(SwapEvaluation.maskPicture(mask, 8, 8, 0)), "grow 0 is the mask itself");
+    }
+
+    private static int countWhite(RgbImage m) {
+        int n = 0;
+        for (int y = 0; y < m.height(); y++) {
+            for (int x = 0; x < m.width(); x++) {
+                n += m.get(x, y, 1) == 255 ? 1 : 0;
+            }
+        }
+        return n;
+    }
 }
