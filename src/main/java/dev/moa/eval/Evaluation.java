@@ -139,6 +139,7 @@ public final class Evaluation {
                 f.get("router inside / outside, MoA").add(who, share.inside() / share.outside());
                 f.get("router inside subject, first third of steps").add(who, share.insideEarly());
                 f.get("router outside subject, first third of steps").add(who, share.outsideEarly());
+                f.get("colour error, MoA").add(who, ceMoa);
                 f.get("colour error, prior").add(who, cePrior);
                 f.get("class correct, MoA").add(who, readMoa == null ? 0 : readMoa.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
                 f.get("class correct, prior").add(who, readPrior == null ? 0 : readPrior.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);

@@ -9,6 +9,7 @@ import dev.moa.io.Json;
 import dev.moa.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,11 @@ class EvalCommandTest {
         JsonObject figures = Json.read(out.resolve("figures.json")).getAsJsonObject("figures");
         assertEquals(2, figures.getAsJsonObject("subject found, MoA").get("images").getAsInt(), "two seeds");
         assertEquals(1, figures.getAsJsonObject("subject found, MoA").get("identities").getAsInt());
+        // every figure that is measured on each image pair has both pairs (a figure nobody fed would be NaN with 0)
+        for (String name : List.of("colour error, MoA", "colour error, prior", "class correct, MoA", "background change",
+                "image cosine to reference, MoA", "router inside subject, MoA", "router outside subject, MoA")) {
+            assertEquals(2, figures.getAsJsonObject(name).get("images").getAsInt(), name + ": " + figures);
+        }
         assertTrue(Files.readString(out.resolve("summary.md")).contains("| colour error, MoA |"));
         assertTrue(r.out().contains("| background change |"), r.out());
         assertTrue(Files.exists(out.resolve("sheets/h000-beach.png")));
