@@ -136,12 +136,13 @@ final class GenerateCommand implements Callable<Integer> {
         }
         GenerationResult prior = null;
         DiffusionPipeline.PriorRun priorRun = null;
-        if (moa.withPrior && moa.keepBackground) {   // computed once: shown, and anchored to by every subject set
-            priorRun = pipeline.prior(o, conditioning(subjectSets.get(0)), progress());
-            prior = priorRun.result();
-            write(out.path(0, "prior"), prior, 0);
-        } else if (moa.withPrior) {
-            prior = pipeline.generate(o, conditioning(subjectSets.get(0)).withMode(MoaMode.PRIOR), progress());
+        if (moa.withPrior) {
+            if (moa.keepBackground) {   // computed once: shown, and anchored to by every subject set
+                priorRun = pipeline.prior(o, conditioning(subjectSets.get(0)), progress());
+                prior = priorRun.result();
+            } else {
+                prior = pipeline.generate(o, conditioning(subjectSets.get(0)).withMode(MoaMode.PRIOR), progress());
+            }
             write(out.path(0, "prior"), prior, 0);
         }
         if (morph != null) {

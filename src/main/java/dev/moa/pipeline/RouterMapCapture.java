@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Collects where MoA personalized: the personalized-branch weight r1 = 1 - r0 of every MoA layer, summed over
- * layers and sampling steps on the device where it was computed (in place, in the generation's manager), and
- * copied to the host once, when the generation finishes. {@link #maps()} then has one {@link RouterMaps} per
+ * Collects where MoA personalized: the personalized-branch weight r1 = 1 - r0 of every MoA layer, averaged over
+ * the layers of each UNet call (and summed per attention resolution) on the device where it was computed, in the
+ * generation's manager, and copied to the host once, when the generation finishes. {@link #maps()} then has one {@link RouterMaps} per
  * image of the batch, with the map of every UNet call beside the average (colour is settled in the first, noisiest
  * steps, so where the router sent those steps matters more than the average says).
  */
@@ -22,8 +22,6 @@ public final class RouterMapCapture implements GenerationObserver {
     private int height;
     private int width;
     private NDManager manager;
-    private NDArray overall;          // (B, height, width)
-    private int overallCount;
     private final Map<String, NDArray> sums = new TreeMap<>(RouterMapCapture::largerFirst);   // "hxw" -> (B, h*w)
     private final Map<String, Integer> counts = new LinkedHashMap<>();
     private final Map<String, int[]> sizes = new LinkedHashMap<>();
@@ -45,8 +43,6 @@ public final class RouterMapCapture implements GenerationObserver {
         height = start.latentHeight();
         width = start.latentWidth();
         manager = start.manager();
-        overall = manager.zeros(new ai.djl.ndarray.types.Shape(batch, height, width));
-        overallCount = 0;
         sums.clear();
         counts.clear();
         sizes.clear();
@@ -78,8 +74,6 @@ public final class RouterMapCapture implements GenerationObserver {
             }
             counts.merge(key, 1, Integer::sum);
             NDArray grid = lw.onGrid(height, width).reshape(batch, height, width);
-            overall.addi(grid);
-            overallCount++;
             if (call == null) {
                 call = grid.duplicate();
                 call.attach(manager);
@@ -95,7 +89,6 @@ public final class RouterMapCapture implements GenerationObserver {
 
     @Override
     public void onFinish() {
-        float[] all = overall.toFloatArray();
         Map<String, float[]> perKey = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : sums.entrySet()) {
             perKey.put(e.getKey(), e.getValue().toFloatArray());
@@ -107,10 +100,6 @@ public final class RouterMapCapture implements GenerationObserver {
         List<RouterMaps> out = new ArrayList<>();
         int plane = height * width;
         for (int b = 0; b < batch; b++) {
-            float[] o = new float[plane];
-            for (int i = 0; i < plane; i++) {
-                o[i] = overallCount == 0 ? 0 : all[b * plane + i] / overallCount;
-            }
             Map<String, float[]> per = new LinkedHashMap<>();
             for (Map.Entry<String, float[]> e : perKey.entrySet()) {
                 int[] s = sizes.get(e.getKey());
@@ -122,9 +111,14 @@ public final class RouterMapCapture implements GenerationObserver {
                 }
                 per.put(e.getKey(), m);
             }
+            // the overall map is the calls' mean (every call has the same layers, so this is the mean over all of them)
             float[][] byCall = new float[calls.size()][];
+            float[] o = new float[plane];
             for (int c = 0; c < byCall.length; c++) {
                 byCall[c] = java.util.Arrays.copyOfRange(calls.get(c), b * plane, (b + 1) * plane);
+                for (int i = 0; i < plane; i++) {
+                    o[i] += byCall[c][i] / byCall.length;
+                }
             }
             out.add(new RouterMaps(height, width, o, per, new LinkedHashMap<>(sizes), byCall));
         }
@@ -133,7 +127,7 @@ public final class RouterMapCapture implements GenerationObserver {
 
     /** One map per image of the last generation (empty before it finished, or when MoA did not route). */
     public List<RouterMaps> maps() {
-        return overallCount == 0 ? List.of() : maps;
+        return perCall.isEmpty() ? List.of() : maps;
     }
 
     /**

@@ -282,28 +282,24 @@ final class Generations {
 
     /** One generation; null when it was skipped or interrupted (the caller decides which). */
     private GenerationResult run(GenerationOptions o, Conditioning c, Job job, RouterMapCapture capture) {
-        try {
-            return capture != null ? pipeline.generate(o, c, job, capture) : pipeline.generate(o, c, job);
-        } catch (CancellationException e) {
-            stopOrSkip(job);
-            return null;
-        }
+        return orSkip(job, () -> capture != null ? pipeline.generate(o, c, job, capture) : pipeline.generate(o, c, job));
     }
 
     /** A personalized generation anchored to the prior run of its seed (keep-background). */
     private GenerationResult run(GenerationOptions o, Conditioning.Moa c, DiffusionPipeline.PriorRun prior, Job job,
             RouterMapCapture capture) {
-        try {
-            return capture != null ? pipeline.generate(o, c, prior, job, capture) : pipeline.generate(o, c, prior, job);
-        } catch (CancellationException e) {
-            stopOrSkip(job);
-            return null;
-        }
+        return orSkip(job, () -> capture != null ? pipeline.generate(o, c, prior, job, capture)
+                : pipeline.generate(o, c, prior, job));
     }
 
     private DiffusionPipeline.PriorRun prior(GenerationOptions o, Conditioning.Moa c, Job job) {
+        return orSkip(job, () -> pipeline.prior(o, c, job));
+    }
+
+    /** The work's result, or null when the job was stopped or this image skipped during it. */
+    private <T> T orSkip(Job job, java.util.function.Supplier<T> work) {
         try {
-            return pipeline.prior(o, c, job);
+            return work.get();
         } catch (CancellationException e) {
             stopOrSkip(job);
             return null;
