@@ -115,6 +115,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "lambda_object of a new run (default: the --moa checkpoint's, else the spec's 0.001)")
     Double objectLossWeight;
 
+    @Option(names = "--router-loss-warmup", defaultValue = "0", paramLabel = "STEPS",
+            description = "ramp the router loss in linearly over the first STEPS steps, so the personalized experts learn"
+                    + " the subject before the router loss can shut them (0 = the spec's constant weight; a resumed run"
+                    + " must give its checkpoint's value) (default ${DEFAULT-VALUE})")
+    int routerLossWarmup;
+
     @Option(names = "--route", defaultValue = "moa", paramLabel = "moa|personal", converter = Converters.RouteConverter.class,
             description = "moa (the spec), or personal: the personalized-only baseline (FastComposer-like), the router fixed"
                     + " to the personalized branch and not trained, no router loss; generate and evaluate it with --mode"
@@ -152,6 +158,13 @@ final class TrainCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new ParameterException(spec.commandLine(), "--batch must be >= 1");
         }
+        if (routerLossWarmup < 0) {
+            throw new ParameterException(spec.commandLine(), "--router-loss-warmup must be >= 0, got " + routerLossWarmup);
+        }
+        if (route == dev.moa.moa.MoaMode.PERSONAL && routerLossWarmup != 0) {
+            throw new ParameterException(spec.commandLine(), "--route personal trains no router: --router-loss-warmup"
+                    + " does not apply");
+        }
         LogCadence cadence;
         try {
             cadence = new LogCadence(logEvery);
@@ -159,7 +172,8 @@ final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         TrainSettings settings = new TrainSettings(steps, gradAccum, lr, lrRouter, weightDecay, 0.9, 0.999, 1e-8, warmup,
-                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed, timesteps, route);
+                maxGradNorm, saveEvery, keep, validateEvery, logEvery != null ? logEvery : 10, seed, timesteps, route,
+                routerLossWarmup);
         log.println("loading " + model.base);
         try (StableDiffusion sd = StableDiffusion.load(model.base, SingleFileCheckpoint.Overrides.none(), precision,
                 c -> log.println("  " + c))) {

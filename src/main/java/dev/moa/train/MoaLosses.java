@@ -47,6 +47,16 @@ public final class MoaLosses {
      */
     public static Terms compute(NDArray pred, NDArray target, NDArray masks, int[][] positions, MoaCapture capture,
             MoaConfig config) {
+        return compute(pred, target, masks, positions, capture, config, 1.0);
+    }
+
+    /**
+     * As {@link #compute(NDArray, NDArray, NDArray, int[][], MoaCapture, MoaConfig)} with the router loss weight
+     * scaled by {@code routerFactor} (the ramp of {@link TrainSettings#routerLossFactor}); the returned router term
+     * is unscaled.
+     */
+    public static Terms compute(NDArray pred, NDArray target, NDArray masks, int[][] positions, MoaCapture capture,
+            MoaConfig config, double routerFactor) {
         NDManager m = pred.getManager();
         long b = pred.getShape().get(0);
         long c = pred.getShape().get(1);
@@ -115,7 +125,7 @@ public final class MoaLosses {
         NDArray object = terms.isEmpty() ? m.zeros(new Shape())
                 : NDArrays.stack(new NDList(terms)).mean();
 
-        NDArray total = diffusion.add(Scalars.mul(router, config.lambdaRouter())).add(Scalars.mul(object, config.lambdaObject()));
+        NDArray total = diffusion.add(Scalars.mul(router, config.lambdaRouter() * routerFactor)).add(Scalars.mul(object, config.lambdaObject()));
         return new Terms(total, diffusion, router, object);
     }
 

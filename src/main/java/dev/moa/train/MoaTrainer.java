@@ -126,6 +126,12 @@ public final class MoaTrainer implements AutoCloseable {
             throw new IOException(ckpt + ": the checkpoint was trained with route " + route.toLowerCase(java.util.Locale.ROOT)
                     + ", not " + settings.route().cliName() + "; resume with --route " + route.toLowerCase(java.util.Locale.ROOT));
         }
+        int ramp = state.has("settings") && state.getAsJsonObject("settings").has("routerLossWarmup")
+                ? state.getAsJsonObject("settings").get("routerLossWarmup").getAsInt() : 0;
+        if (ramp != settings.routerLossWarmup()) {
+            throw new IOException(ckpt + ": the checkpoint was trained with router loss warmup " + ramp + ", not "
+                    + settings.routerLossWarmup() + "; resume with --router-loss-warmup " + ramp);
+        }
         MoaAdapter moa = MoaAdapter.loadMasters(ckpt, sd.unet(), sd.manager());
         MoaTrainer t = new MoaTrainer(sd, encoder, moa, settings, data, output, Json.getInt(state, "step", 0));
         t.optimizer.load(ckpt.resolve(OPTIMIZER_FILE));
@@ -296,11 +302,11 @@ public final class MoaTrainer implements AutoCloseable {
             NDArray tt = m.create(tf);
             if (accum == 0) {
                 try (Grads.Scope noGrad = Grads.disabled()) {
-                    return values(forward(noisy, tt, text, positions, f, tf, target, maskLatent));
+                    return values(forward(noisy, tt, text, positions, f, tf, target, maskLatent, index));
                 }
             }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                MoaLosses.Terms terms = forward(noisy, tt, text, positions, f, tf, target, maskLatent);
+                MoaLosses.Terms terms = forward(noisy, tt, text, positions, f, tf, target, maskLatent, index);
                 gc.backward(accum == 1 ? terms.total() : Scalars.div(terms.total(), accum));
                 return values(terms);
             }
@@ -308,10 +314,11 @@ public final class MoaTrainer implements AutoCloseable {
     }
 
     private MoaLosses.Terms forward(NDArray noisy, NDArray tt, NDArray text, int[][] positions, NDArray f, float[] tf,
-            NDArray target, NDArray maskLatent) {
+            NDArray target, NDArray maskLatent, long index) {
         MoaCall call = new MoaCall(settings.route(), moa.fuser(), text, positions, f, tf, MoaCapture.forLosses(probLayers));
         NDArray pred = sd.unet().forward(noisy, tt, text, call);
-        return MoaLosses.compute(pred, target, maskLatent, positions, call.capture(), moa.config());
+        double ramp = settings.routerLossFactor(index / settings.gradAccumulation());
+        return MoaLosses.compute(pred, target, maskLatent, positions, call.capture(), moa.config(), ramp);
     }
 
     private static double[] values(MoaLosses.Terms t) {

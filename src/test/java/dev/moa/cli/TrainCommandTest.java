@@ -100,6 +100,12 @@ class TrainCommandTest {
         r = CliRunner.run(train(data, personal, 3, "--resume"));
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.err().contains("trained with route personal") && r.err().contains("--route personal"), r.err());
+        r = CliRunner.run(train(data, personal, 3, "--resume", "--route", "personal", "--router-loss-warmup", "5"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--router-loss-warmup does not apply"), r.err());
+        r = CliRunner.run(train(data, dir.resolve("bad-ramp"), 1, "--router-loss-warmup", "-1"));
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--router-loss-warmup must be >= 0, got -1"), r.err());
         r = CliRunner.run(train(data, dir.resolve("bad-route"), 1, "--route", "prior"));
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.err().contains("prior is the frozen base model"), r.err());

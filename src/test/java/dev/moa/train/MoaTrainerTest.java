@@ -12,6 +12,7 @@ import dev.moa.pipeline.StableDiffusion;
 import dev.moa.testing.Fixtures;
 import dev.moa.train.data.PreprocessOptions;
 import dev.moa.train.data.SyntheticDataset;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,6 +97,35 @@ class MoaTrainerTest {
             assertEquals(List.of("step-0000027", "step-0000030"), s.map(p -> p.getFileName().toString()).sorted().toList());
         }
         assertTrue(Files.exists(dir.resolve("moa.safetensors")) && Files.exists(dir.resolve("moa_config.json")));
+    }
+
+    @Test
+    void routerLossRampsIn() throws Exception {
+        // lambda_router x step / 3: step 0 trains without the router loss, step 3 on with the full weight; the
+        // logged total is diffusion + factor x lambda_router x router + lambda_object x object of the same forward
+        TrainSettings s = settings(5).withRouterLossWarmup(3);
+        assertEquals(0.0, s.routerLossFactor(0));
+        assertEquals(2 / 3.0, s.routerLossFactor(2), 1e-12);
+        assertEquals(1.0, s.routerLossFactor(3));
+        assertEquals(1.0, settings(5).routerLossFactor(0), "0 = the spec's constant weight");
+        try (LoaderBatches d = data(2); MoaTrainer t = MoaTrainer.start(sd, encoder, freshMoa(), s, d, dir)) {
+            double lo = t.moa().config().lambdaObject();
+            double lr = t.moa().config().lambdaRouter();
+            for (int i = 0; i < 5; i++) {
+                StepStats st = t.trainStep();
+                double expect = st.diffusion() + s.routerLossFactor(i) * lr * st.router() + lo * st.object();
+                assertTrue(st.router() > 1e-4, "the router term is measured at every step: " + st.router());
+                // float32 sums of three terms of ~0.1: 1e-6 relative is a few ulps
+                assertEquals(expect, st.total(), 1e-6 * Math.max(1, Math.abs(expect)), "step " + i);
+            }
+            t.saveCheckpoint();
+        }
+        // a resume must keep the ramp (it is part of the schedule the checkpoint was trained on)
+        try (LoaderBatches d = data(2)) {
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> MoaTrainer.resume(sd, encoder, settings(6), d, dir, null));
+            assertTrue(e.getMessage().contains("--router-loss-warmup 3"), e.getMessage());
+        }
     }
 
     @Test
