@@ -39,7 +39,8 @@ final class EvalCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     ModelOptions model;
-    @Option(names = "--moa", paramLabel = "DIR", description = "MoA checkpoint folder")
+    @Option(names = "--moa", paramLabel = "DIR", description = "MoA checkpoint folder (without it: the base model's prior images"
+            + " alone, e.g. for gate 2)")
     Path moaDir;
     @Option(names = "--image-encoder", paramLabel = "DIR", description = "image encoder (default: the model's image_encoder/)")
     Path imageEncoder;
@@ -107,8 +108,17 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println(ToyCases.write(makeCases, world, identities, seeds, 100_000, trainingIdentities));
             return 0;
         }
-        if (cases == null || output == null || moaDir == null) {
-            throw new ParameterException(spec.commandLine(), "--cases, --output and --moa are needed (or --make-toy-cases DIR)");
+        if (cases == null || output == null) {
+            throw new ParameterException(spec.commandLine(), "--cases and --output are needed (or --make-toy-cases DIR)");
+        }
+        if (moaDir == null) {   // the base model alone: only what concerns the prior applies
+            var pr = spec.commandLine().getParseResult();
+            for (String o : List.of("--mode", "--strength", "--keep-background", "--swap", "--swap-mask", "--image-encoder")) {
+                if (pr.hasMatchedOption(o)) {
+                    throw new ParameterException(spec.commandLine(), o + " needs --moa (without it, eval measures the base"
+                            + " model's prior images only)");
+                }
+            }
         }
         if (!(strength >= 0 && strength <= 1)) {
             throw new ParameterException(spec.commandLine(), "--strength must be between 0 and 1, got " + strength);
@@ -148,14 +158,14 @@ final class EvalCommand implements Callable<Integer> {
         log.printf(Locale.ROOT, "probe on held-out renders: class %.3f, pattern %.3f%n", probe.heldOutShapeAccuracy(),
                 probe.heldOutPatternAccuracy());
         try (StableDiffusion sd = model.load(log);
-                DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
+                DiffusionPipeline p = moaDir == null ? DiffusionPipeline.of(sd) : DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
             Evaluation.Report r = new Evaluation(p, probe, base, strength, keepBackground, mode).run(all, cases.toAbsolutePath().getParent(),
                     noSheets ? null : output.resolve("sheets"), progress);
-            EmbeddingProbe ep = gates ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
+            EmbeddingProbe ep = gates && moaDir != null ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
             JsonObject about = new JsonObject();
             about.addProperty("model", model.path().toString());
-            about.addProperty("moa", moaDir.toString());
+            about.addProperty("moa", moaDir == null ? null : moaDir.toString());
             about.addProperty("cases", cases.toString());
             about.addProperty("steps", steps);
             about.addProperty("guidance", guidance);
@@ -171,7 +181,7 @@ final class EvalCommand implements Callable<Integer> {
                 about.addProperty("gate1_pattern_accuracy", ep.patternAccuracy());
             }
             Evaluation.writeJson(output.resolve("figures.json"), r, about);
-            String summary = summary(r, ep, probe);
+            String summary = summary(r, ep, probe, gates);
             AtomicFiles.writeString(output.resolve("summary.md"), summary);
             System.out.print(summary);
         }
@@ -213,10 +223,17 @@ final class EvalCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private String summary(Evaluation.Report r, EmbeddingProbe ep, ToyProbe probe) {
+    private String summary(Evaluation.Report r, EmbeddingProbe ep, ToyProbe probe, boolean gates) {
         StringBuilder sb = new StringBuilder(table(r));
         sb.append(String.format(Locale.ROOT, "%nprobe (class / pattern reader) on held-out renders: class %.3f, pattern %.3f%n",
                 probe.heldOutShapeAccuracy(), probe.heldOutPatternAccuracy()));
+        if (gates && ep == null) {   // the base model alone: gate 2 (gate 1 is train-clip's; gate 3 needs MoA)
+            double cls = r.get("class correct, prior").mean();
+            double scene = r.get("scene right, prior").mean();
+            sb.append("\n| gate | value | goal | |\n| --- | --- | --- | --- |\n");
+            sb.append(gate("2. prior draws the class", cls, ">= 0.8", cls >= 0.8));
+            sb.append(gate("2. prior draws the scene", scene, ">= 0.9", scene >= 0.9));
+        }
         if (ep != null) {
             List<String> lines = new ArrayList<>();
             lines.add(gate("1. identity in the image embeddings: R^2 primary", ep.r2Primary(), ">= 0.9", ep.r2Primary() >= 0.9));

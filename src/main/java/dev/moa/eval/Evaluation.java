@@ -30,7 +30,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Runs evaluation cases through the one generation pipeline (prior and MoA at every seed) and measures the
+ * Runs evaluation cases through the one generation pipeline (prior and MoA at every seed; the prior alone for a
+ * pipeline without MoA) and measures the
  * images against the toy world's ground truth: colour error and class/pattern of the keyed subject region, the
  * scene, the background change between prior and MoA outside both subject regions, and the image encoder's
  * reference-image cosine. Every figure comes with its 95 % interval over identities.
@@ -110,6 +111,12 @@ public final class Evaluation {
             }
             EvalCase.Subject truth = c.subjects().get(0);
             RgbImage reference = Images.read(casesDir.resolve(truth.image()));
+            if (!pipeline.personalized()) {
+                priorOnly(c, scene, sceneModel, truth, reference, f, rows, sheets);
+                done += c.seeds().size();
+                progress.onProgress(done, total, "evaluating");
+                continue;
+            }
             List<Subject> subjects = pipeline.subjects(specs);
             float[] refEmbedding = subjects.get(0).embedding().toFloatArray();
             Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "subject regions: prior | MoA");
@@ -181,7 +188,47 @@ public final class Evaluation {
                         "evaluation case " + c.id() + ": " + c.prompt())));
             }
         }
-        return new Report(Figure.buildAll(f), rows);
+        Map<String, Figure> figures = Figure.buildAll(f);
+        if (!pipeline.personalized()) {
+            figures.values().removeIf(x -> x.images() == 0);
+        }
+        return new Report(figures, rows);
+    }
+
+    /**
+     * The base model alone (no MoA checkpoint): the prior images at every seed and their figures (colour error, class,
+     * scene, subject found), what gate 2 asks of the base model.
+     */
+    private void priorOnly(EvalCase c, Scene scene, SceneModel sceneModel, EvalCase.Subject truth, RgbImage reference,
+            Map<String, Figure.Builder> f, JsonArray rows, Path sheets) throws IOException {
+        Sheet sheet = new Sheet().columnTitles("reference", "prior", "subject region");
+        for (long seed : c.seeds()) {
+            RgbImage prior = pipeline.generate(base.withPrompt(c.prompt()).withSeed(seed).withBatch(1)).image(0);
+            SubjectRegion rp = SubjectRegion.find(prior, sceneModel);
+            boolean two = truth.secondary() != null;
+            double cePrior = rp.colourError(truth.primaryRgb(), two ? truth.secondaryRgb() : truth.primaryRgb(), two);
+            ToyProbe.Reading read = probe.read(rp);
+            String who = c.identity();
+            f.get("colour error, prior").add(who, cePrior);
+            f.get("class correct, prior").add(who, read == null ? 0 : read.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
+            f.get("scene right, prior").add(who, probe.sceneOf(prior, rp.mask()) == scene ? 1 : 0);
+            f.get("subject found, prior").add(who, rp.found() ? 1 : 0);
+            JsonObject row = new JsonObject();
+            row.addProperty("case", c.id());
+            row.addProperty("identity", who);
+            row.addProperty("seed", seed);
+            row.addProperty("colour_error_prior", cePrior);
+            row.addProperty("class_prior", read == null ? null : read.shape().name().toLowerCase(Locale.ROOT));
+            rows.add(row);
+            if (sheets != null) {
+                sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),
+                        Pictures.forDisplay(regionPicture(prior, rp), 128)));
+            }
+        }
+        if (sheets != null) {
+            sheet.write(sheets.resolve(c.id() + ".png"), dev.moa.image.Provenance.generated(Map.of("Description",
+                    "evaluation case " + c.id() + " (base model): " + c.prompt())));
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.moa.io.Json;
 import dev.moa.testing.Fixtures;
@@ -57,6 +58,26 @@ class EvalCommandTest {
                 casesDir.resolve("cases.jsonl").toString(), "--output", dir.resolve("k").toString(), "--mode", "personal",
                 "--keep-background");
         assertTrue(r.err().contains("--keep-background follows MoA's router: it needs --mode moa"), r.err());
+        // the base model alone: the prior's figures (gate 2), nothing of MoA
+        Path base = dir.resolve("base");
+        r = CliRunner.run("eval", "--model", Fixtures.path("models/tiny-sd").toString(), "--cases",
+                casesDir.resolve("cases.jsonl").toString(), "--output", base.toString(), "--limit", "1", "--steps", "2",
+                "--probe-pictures", "200", "--gates", "-q");
+        assertEquals(0, r.code(), r.toString());
+        JsonObject bf = Json.read(base.resolve("figures.json")).getAsJsonObject("figures");
+        assertEquals(java.util.Set.of("colour error, prior", "class correct, prior", "scene right, prior",
+                "subject found, prior"), bf.keySet());
+        assertEquals(2, bf.getAsJsonObject("class correct, prior").get("images").getAsInt(), "two seeds");
+        // the same seeds give the same prior with and without MoA loaded (the prior is the base model exactly)
+        JsonArray rowsMoa = Json.read(out.resolve("figures.json")).getAsJsonArray("rows");
+        JsonArray rowsBase = Json.read(base.resolve("figures.json")).getAsJsonArray("rows");
+        for (int i = 0; i < 2; i++) {
+            assertEquals(rowsMoa.get(i).getAsJsonObject().get("colour_error_prior").getAsDouble(),
+                    rowsBase.get(i).getAsJsonObject().get("colour_error_prior").getAsDouble(), 1e-3, "row " + i);
+        }
+        String bs = Files.readString(base.resolve("summary.md"));
+        assertTrue(bs.contains("| 2. prior draws the class |") && !bs.contains("3. MoA"), bs);
+        assertTrue(Files.exists(base.resolve("sheets/h000-beach.png")));
         // the swap evaluation on the same cases: rendered photos, the case's subject swapped in
         Path swap = dir.resolve("swap");
         r = CliRunner.run("eval", "--swap", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
@@ -88,7 +109,10 @@ class EvalCommandTest {
     void badInputGivesClearErrors() throws Exception {
         CliRunner.Result r = CliRunner.run("eval", "--cases", "x.jsonl");
         assertNotEquals(0, r.code());
-        assertTrue(r.err().contains("--moa are needed"), r.err());
+        assertTrue(r.err().contains("--cases and --output are needed"), r.err());
+        r = CliRunner.run("eval", "--cases", "x.jsonl", "--output", dir.resolve("o").toString(), "--strength", "0.5");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("--strength needs --moa"), r.err());
         Path bad = dir.resolve("bad.jsonl");
         Files.writeString(bad, "{\"id\": \"a\", \"prompt\": \"p\", \"scene\": \"beach\", \"subjects\": [], \"seeds\": [1]}\n");
         r = CliRunner.run("eval", "--cases", bad.toString(), "--output", dir.resolve("o").toString(), "--moa",
