@@ -54,6 +54,12 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Option(names = "--uncond-prob", defaultValue = "0.1", description = "share of empty captions (default ${DEFAULT-VALUE})")
     double uncondProb;
 
+    @Option(names = "--description-prob", defaultValue = "0", paramLabel = "P",
+            description = "share of captions that describe the subject in full (\"a photo of a red and blue striped disc on a"
+                    + " beach\") instead of naming its class, so the UNet's cross-attention learns what colour and pattern"
+                    + " words look like, as SD's has (default ${DEFAULT-VALUE}: class words only)")
+    double descriptionProb;
+
     @Option(names = "--snr-gamma", defaultValue = "5", description = "min-SNR gamma, 0 = plain loss (default ${DEFAULT-VALUE})")
     double snrGamma;
 
@@ -65,6 +71,9 @@ final class TrainUNetCommand implements Callable<Integer> {
         var settings = common.settings(spec, 3000, 16, 2e-4, 0.01, 200, 250);
         if (!(uncondProb >= 0 && uncondProb <= 1) || !(snrGamma >= 0) || !(emaDecay >= 0 && emaDecay < 1)) {
             throw new ParameterException(spec.commandLine(), "--uncond-prob must be in 0..1, --snr-gamma >= 0, --ema-decay in [0, 1)");
+        }
+        if (!(descriptionProb >= 0 && descriptionProb <= 1)) {
+            throw new ParameterException(spec.commandLine(), "--description-prob must be in 0..1, got " + descriptionProb);
         }
         if (heads < 1 || layersPerBlock < 1 || channels.length < 2) {
             throw new ParameterException(spec.commandLine(), "--heads and --layers-per-block must be >= 1, --channels at least two blocks");
@@ -90,7 +99,7 @@ final class TrainUNetCommand implements Callable<Integer> {
         int width = Json.getInt(textCfg, "hidden_size", 768);
         UNetConfig cfg = init != null ? UNetTrainer.configOf(init) : UNetTrainer.config(channels, layersPerBlock, heads, latent, width);
         PrintStream log = common.log();
-        try (UNetTrainer t = new UNetTrainer(cfg, new UNetTrainer.Diffusion(uncondProb, snrGamma, emaDecay), vae, textEncoder,
+        try (UNetTrainer t = new UNetTrainer(cfg, new UNetTrainer.Diffusion(uncondProb, snrGamma, emaDecay, descriptionProb), vae, textEncoder,
                 tok, init, settings, common.output)) {
             log.println("unet: " + t.parameters().values().stream().mapToLong(a -> a.size()).sum() + " parameters, " + cfg
                     + ", batch " + settings.batch() + (init != null ? ", from " + init : ", from scratch"));

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
 /**
  * Trains a small UNet2DConditionModel from scratch (or from {@code --init}) on the toy world's scene pictures, on the
  * frozen VAE's latents (times its scaling factor) and the frozen text tower's last hidden states of the class-word
- * captions ("a photo of a disc on a beach"; 10 % empty). Epsilon prediction with SD's scaled-linear betas (1000
+ * captions ("a photo of a disc on a beach"; 10 % empty; optionally a share of full descriptions). Epsilon prediction with SD's scaled-linear betas (1000
  * steps), min-SNR loss weighting (Hang et al. 2023), and an EMA of the weights with diffusers' warm-up rule
  * (decay = min(decay, (1 + s) / (10 + s)), s = optimizer steps - 1) that is what gets shipped.
  *
@@ -54,8 +54,20 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
     /** Pixels of the step's scene pictures and their captions ("" = dropped). */
     public record Batch(float[] pixels, List<String> captions) {}
 
-    /** Diffusion settings. */
-    public record Diffusion(double uncondProb, double snrGamma, double emaDecay) {}
+    /**
+     * Diffusion settings.
+     *
+     * @param descriptionProb share of the (non-empty) captions that describe the subject in full, "a photo of a red and
+     *     blue striped disc on a beach", instead of naming its class only; 0 = class captions only
+     */
+    public record Diffusion(double uncondProb, double snrGamma, double emaDecay, double descriptionProb) {
+        public Diffusion(double uncondProb, double snrGamma, double emaDecay) {
+            this(uncondProb, snrGamma, emaDecay, 0);
+        }
+    }
+
+    /** Text states kept at most (class captions are a few dozen; descriptions run into thousands). */
+    private static final int TEXT_CACHE_LIMIT = 2048;
 
     private final UNetConfig config;
     private final Diffusion diffusion;
@@ -170,6 +182,7 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
         o.addProperty("uncond_prob", diffusion.uncondProb());
         o.addProperty("snr_gamma", diffusion.snrGamma());
         o.addProperty("ema_decay", diffusion.emaDecay());
+        o.addProperty("description_prob", diffusion.descriptionProb());
         return o;
     }
 
@@ -191,20 +204,29 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
             long k = index * b + i;
             ToyPicture p = world.scene(k);
             System.arraycopy(p.chwSigned(), 0, px, i * n, n);
-            caps.add(Rng.of(settings.seed(), 0x554E434FL, k).chance(diffusion.uncondProb()) ? "" : p.caption());
+            caps.add(Rng.of(settings.seed(), 0x554E434FL, k).chance(diffusion.uncondProb()) ? ""
+                    : diffusion.descriptionProb() > 0 && Rng.of(settings.seed(), 0x44455343L, k).chance(diffusion.descriptionProb())
+                            ? "a photo of " + p.description() : p.caption());
         }
         return new Batch(px, caps);
     }
 
     /** The frozen text tower's last hidden state for a caption (cached: captions repeat). */
     private float[] textStates(String caption) {
-        return textCache.computeIfAbsent(caption, c -> {
-            int[] ids = tokenizer.encodePadded(c);
-            try (NDManager m = frozen.newSubManager(); Grads.Scope off = Grads.disabled()) {
-                NDArray t = m.create(ids, new Shape(1, ids.length)).toType(DataType.INT64, false);
-                return text.encode(t, 0).toFloatArray();
-            }
-        });
+        float[] cached = textCache.get(caption);
+        if (cached != null) {
+            return cached;
+        }
+        int[] ids = tokenizer.encodePadded(caption);
+        float[] states;
+        try (NDManager m = frozen.newSubManager(); Grads.Scope off = Grads.disabled()) {
+            NDArray t = m.create(ids, new Shape(1, ids.length)).toType(DataType.INT64, false);
+            states = text.encode(t, 0).toFloatArray();
+        }
+        if (textCache.size() < TEXT_CACHE_LIMIT) {
+            textCache.put(caption, states);
+        }
+        return states;
     }
 
     private NDArray context(List<String> captions, NDManager m) {

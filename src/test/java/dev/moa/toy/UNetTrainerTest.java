@@ -55,6 +55,38 @@ class UNetTrainerTest {
     }
 
     @Test
+    void descriptionCaptionsReplaceAShareOfClassCaptions() throws Exception {
+        // batch 4 x 50 steps = 200 captions: about 10 % empty, and half of the rest full descriptions
+        UNetTrainer.Diffusion half = new UNetTrainer.Diffusion(0.1, 5, 0.999, 0.5);
+        int empty = 0, described = 0, named = 0;
+        try (UNetTrainer t = new UNetTrainer(TINY, half, VAE, TEXT, TOKENIZER, null, settings(1), dir);
+                UNetTrainer plain = trainer(1, dir.resolve("plain"))) {
+            for (int i = 0; i < 50; i++) {
+                List<String> caps = t.prepare(i).captions();
+                List<String> classOnly = plain.prepare(i).captions();
+                for (int k = 0; k < caps.size(); k++) {
+                    String c = caps.get(k);
+                    // the same pictures and the same dropped captions as without descriptions
+                    assertEquals(classOnly.get(k).isEmpty(), c.isEmpty(), c);
+                    if (c.isEmpty()) {
+                        empty++;
+                    } else if (c.equals(classOnly.get(k))) {
+                        named++;
+                        assertTrue(c.matches("a photo of an? \\w+ .*"), c);
+                    } else {
+                        described++;
+                        assertTrue(c.startsWith("a photo of a ") && c.length() > classOnly.get(k).length()
+                                && c.contains(classOnly.get(k).substring("a photo of a ".length())), c + " / " + classOnly.get(k));
+                    }
+                }
+            }
+        }
+        assertTrue(empty >= 8 && empty <= 35, "empty " + empty);
+        // binomial(~180, 0.5): 4 standard deviations either side
+        assertTrue(described >= 63 && described <= 117 && named >= 63 && named <= 117, described + " described, " + named + " named");
+    }
+
+    @Test
     void everyWeightGetsAGradient() throws Exception {
         try (UNetTrainer t = trainer(1, dir)) {
             NDManager root = t.parameters().values().iterator().next().getManager();
