@@ -128,14 +128,11 @@ public final class Evaluation {
                         router);
                 RgbImage prior = pc.prior().image(0);
                 RgbImage moa = pc.personalized().image(0);
-                SubjectRegion rp = SubjectRegion.find(prior, sceneModel);
-                SubjectRegion rm = SubjectRegion.find(moa, sceneModel);
-                boolean two = truth.secondary() != null;
-                int sec = two ? truth.secondaryRgb() : truth.primaryRgb();
-                double ceMoa = rm.colourError(truth.primaryRgb(), sec, two);
-                double cePrior = rp.colourError(truth.primaryRgb(), sec, two);
-                ToyProbe.Reading readMoa = probe.read(rm);
-                ToyProbe.Reading readPrior = probe.read(rp);
+                Look lp = look(prior, sceneModel, scene, truth);
+                Look lm = look(moa, sceneModel, scene, truth);
+                SubjectRegion rp = lp.region();
+                SubjectRegion rm = lm.region();
+                ToyProbe.Reading readMoa = lm.reading();
                 double bg = SubjectRegion.backgroundChange(prior, moa, SubjectRegion.union(rp.mask(), rm.mask()));
                 double cosMoa = cosine(refEmbedding, embed(moa));
                 double cosPrior = cosine(refEmbedding, embed(prior));
@@ -146,26 +143,20 @@ public final class Evaluation {
                 f.get("router inside / outside, MoA").add(who, share.inside() / share.outside());
                 f.get("router inside subject, first third of steps").add(who, share.insideEarly());
                 f.get("router outside subject, first third of steps").add(who, share.outsideEarly());
-                f.get("colour error, MoA").add(who, ceMoa);
-                f.get("colour error, prior").add(who, cePrior);
-                f.get("class correct, MoA").add(who, readMoa == null ? 0 : readMoa.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
-                f.get("class correct, prior").add(who, readPrior == null ? 0 : readPrior.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
+                lm.addTo(f, "MoA", who);
+                lp.addTo(f, "prior", who);
                 f.get("pattern correct, MoA").add(who, readMoa == null ? 0 : readMoa.pattern().name().equalsIgnoreCase(truth.pattern()) ? 1 : 0);
-                f.get("scene right, MoA").add(who, probe.sceneOf(moa, rm.mask()) == scene ? 1 : 0);
-                f.get("scene right, prior").add(who, probe.sceneOf(prior, rp.mask()) == scene ? 1 : 0);
                 f.get("background change").add(who, bg);
-                f.get("subject found, MoA").add(who, rm.found() ? 1 : 0);
-                f.get("subject found, prior").add(who, rp.found() ? 1 : 0);
                 f.get("image cosine to reference, MoA").add(who, cosMoa);
                 f.get("image cosine to reference, prior").add(who, cosPrior);
                 JsonObject row = new JsonObject();
                 row.addProperty("case", c.id());
                 row.addProperty("identity", who);
                 row.addProperty("seed", seed);
-                row.addProperty("colour_error_moa", ceMoa);
-                row.addProperty("colour_error_prior", cePrior);
+                row.addProperty("colour_error_moa", lm.colourError());
+                row.addProperty("colour_error_prior", lp.colourError());
                 row.addProperty("class_moa", readMoa == null ? null : readMoa.shape().name().toLowerCase(Locale.ROOT));
-                row.addProperty("class_prior", readPrior == null ? null : readPrior.shape().name().toLowerCase(Locale.ROOT));
+                row.addProperty("class_prior", lp.reading() == null ? null : lp.reading().shape().name().toLowerCase(Locale.ROOT));
                 row.addProperty("pattern_moa", readMoa == null ? null : readMoa.pattern().name().toLowerCase(Locale.ROOT));
                 row.addProperty("background_change", bg);
                 row.addProperty("cosine_moa", cosMoa);
@@ -195,6 +186,27 @@ public final class Evaluation {
         return new Report(figures, rows);
     }
 
+    /** What the ground truth says about one generated image: its keyed subject region, colour error, probe reading, scene. */
+    private record Look(SubjectRegion region, double colourError, ToyProbe.Reading reading, boolean sceneRight,
+            boolean classRight) {
+        /** Adds the image's colour error, class, scene and subject-found figures under "NAME, {@code which}". */
+        void addTo(Map<String, Figure.Builder> f, String which, String who) {
+            f.get("colour error, " + which).add(who, colourError);
+            f.get("class correct, " + which).add(who, classRight ? 1 : 0);
+            f.get("scene right, " + which).add(who, sceneRight ? 1 : 0);
+            f.get("subject found, " + which).add(who, region.found() ? 1 : 0);
+        }
+    }
+
+    private Look look(RgbImage img, SceneModel sceneModel, Scene scene, EvalCase.Subject truth) {
+        SubjectRegion r = SubjectRegion.find(img, sceneModel);
+        boolean two = truth.secondary() != null;
+        double ce = r.colourError(truth.primaryRgb(), two ? truth.secondaryRgb() : truth.primaryRgb(), two);
+        ToyProbe.Reading read = probe.read(r);
+        return new Look(r, ce, read, probe.sceneOf(img, r.mask()) == scene,
+                read != null && read.shape().name().equalsIgnoreCase(truth.shape()));
+    }
+
     /**
      * The base model alone (no MoA checkpoint): the prior images at every seed and their figures (colour error, class,
      * scene, subject found), what gate 2 asks of the base model.
@@ -204,25 +216,19 @@ public final class Evaluation {
         Sheet sheet = new Sheet().columnTitles("reference", "prior", "subject region");
         for (long seed : c.seeds()) {
             RgbImage prior = pipeline.generate(base.withPrompt(c.prompt()).withSeed(seed).withBatch(1)).image(0);
-            SubjectRegion rp = SubjectRegion.find(prior, sceneModel);
-            boolean two = truth.secondary() != null;
-            double cePrior = rp.colourError(truth.primaryRgb(), two ? truth.secondaryRgb() : truth.primaryRgb(), two);
-            ToyProbe.Reading read = probe.read(rp);
+            Look lp = look(prior, sceneModel, scene, truth);
             String who = c.identity();
-            f.get("colour error, prior").add(who, cePrior);
-            f.get("class correct, prior").add(who, read == null ? 0 : read.shape().name().equalsIgnoreCase(truth.shape()) ? 1 : 0);
-            f.get("scene right, prior").add(who, probe.sceneOf(prior, rp.mask()) == scene ? 1 : 0);
-            f.get("subject found, prior").add(who, rp.found() ? 1 : 0);
+            lp.addTo(f, "prior", who);
             JsonObject row = new JsonObject();
             row.addProperty("case", c.id());
             row.addProperty("identity", who);
             row.addProperty("seed", seed);
-            row.addProperty("colour_error_prior", cePrior);
-            row.addProperty("class_prior", read == null ? null : read.shape().name().toLowerCase(Locale.ROOT));
+            row.addProperty("colour_error_prior", lp.colourError());
+            row.addProperty("class_prior", lp.reading() == null ? null : lp.reading().shape().name().toLowerCase(Locale.ROOT));
             rows.add(row);
             if (sheets != null) {
                 sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),
-                        Pictures.forDisplay(regionPicture(prior, rp), 128)));
+                        Pictures.forDisplay(regionPicture(prior, lp.region()), 128)));
             }
         }
         if (sheets != null) {

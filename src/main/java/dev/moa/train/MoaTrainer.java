@@ -120,14 +120,13 @@ public final class MoaTrainer implements AutoCloseable {
             throw new IOException(ckpt + ": the checkpoint was trained with batch size " + batch + ", not "
                     + data.batchSize() + "; resume with the same batch size for an exact continuation");
         }
-        String route = state.has("settings") && state.getAsJsonObject("settings").has("route")
-                ? state.getAsJsonObject("settings").get("route").getAsString() : MoaMode.MOA.name();
+        JsonObject recorded = state.has("settings") ? state.getAsJsonObject("settings") : new JsonObject();
+        String route = recorded.has("route") ? recorded.get("route").getAsString() : MoaMode.MOA.name();
         if (!route.equals(settings.route().name())) {
             throw new IOException(ckpt + ": the checkpoint was trained with route " + route.toLowerCase(java.util.Locale.ROOT)
                     + ", not " + settings.route().cliName() + "; resume with --route " + route.toLowerCase(java.util.Locale.ROOT));
         }
-        int ramp = state.has("settings") && state.getAsJsonObject("settings").has("routerLossWarmup")
-                ? state.getAsJsonObject("settings").get("routerLossWarmup").getAsInt() : 0;
+        int ramp = recorded.has("routerLossWarmup") ? recorded.get("routerLossWarmup").getAsInt() : 0;
         if (ramp != settings.routerLossWarmup()) {
             throw new IOException(ckpt + ": the checkpoint was trained with router loss warmup " + ramp + ", not "
                     + settings.routerLossWarmup() + "; resume with --router-loss-warmup " + ramp);
