@@ -26,14 +26,14 @@ import picocli.CommandLine.Option;
         description = "Encode a prompt and a subject photo with a model's CLIP encoders and report what happened.")
 final class CheckCommand implements Callable<Integer> {
 
-    @Option(names = "--model", paramLabel = "DIR", description = "diffusers model folder (default: the bundled tiny model)")
+    @Option(names = "--model", paramLabel = "DIR", description = "diffusers model folder (default: the toy world, models/toy-world)")
     Path model;
 
-    @Option(names = {"-p", "--prompt"}, defaultValue = "a photo of a man <|image|> playing chess in a park",
+    @Option(names = {"-p", "--prompt"}, defaultValue = "a photo of a heart <|image|> on a beach",
             description = "prompt to encode (default: \"${DEFAULT-VALUE}\")")
     String prompt;
 
-    @Option(names = "--image", paramLabel = "FILE", description = "subject photo (default: the bundled sample)")
+    @Option(names = "--image", paramLabel = "FILE", description = "subject photo (default: a held-out toy-world heart, eval/toy/refs/h000.png)")
     Path image;
 
     @Option(names = "--image-encoder", paramLabel = "DIR", description = "CLIP image encoder folder (default: <model>/image_encoder)")
@@ -41,8 +41,8 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = model != null ? model : Defaults.tinyModel();
-        Path photo = image != null ? image : Defaults.home().resolve("fixtures/ref/moa_files/pub_man.png");
+        Path dir = model != null ? model : Defaults.toyWorld();
+        Path photo = image != null ? image : Defaults.toySubject();
         Path enc = imageEncoder != null ? imageEncoder : dir.resolve("image_encoder");
         Engine engine = Engine.getEngine("PyTorch");
         System.out.printf("engine     %s %s, ops: %s, threads: %d%n", engine.getEngineName(), engine.getVersion(),

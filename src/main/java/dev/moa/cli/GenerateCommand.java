@@ -38,11 +38,12 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code moa generate}: text-to-image, and personalized generation with {@code --moa}; writes what the pipeline makes. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate images from a prompt; with --moa and --subject, personalized with the subjects' photos.",
-                "Without --model the bundled tiny model is used (random weights: it exercises the whole pipeline"
-                        + " in seconds, the pictures are noise)."})
+                "Without --model the bundled toy world is used (64 px pictures of shapes in scenes, trained by this"
+                        + " project), and with --subject but without --moa its MoA."})
 final class GenerateCommand implements Callable<Integer> {
     static final String SAMPLE_PROMPT = "a photo of an astronaut riding a horse on the moon";
     static final String SAMPLE_MOA_PROMPT = "a man and a woman talking in a cafe";
+    static final String TOY_PROMPT = "a photo of a star at night";
 
     @Spec
     CommandSpec spec;
@@ -73,9 +74,10 @@ final class GenerateCommand implements Callable<Integer> {
         List<List<SubjectSpec>> sets;
         MorphSpec morph;
         try {   // every flag and file is checked before the (slow) model load
+            moa.defaultMoa(model);
             sets = moa.sets();
             morph = moa.morphSpec();
-            o = sampling.build(moa.moaDir != null ? SAMPLE_MOA_PROMPT : SAMPLE_PROMPT, log);
+            o = sampling.build(defaultPrompt(sets, morph), log);
             moa.check(sets, morph, o.latents() != null && o.latents().shape() != null && o.latents().shape()[0] > 1);
             grid = sampling.seedList();
             if (grid != null && morph != null) {
@@ -112,6 +114,16 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The prompt when none is given: on the toy world one naming the first subject's word, else a sample prompt. */
+    private String defaultPrompt(List<List<SubjectSpec>> sets, MorphSpec morph) {
+        if (!model.isDefault()) {
+            return moa.moaDir != null ? SAMPLE_MOA_PROMPT : SAMPLE_PROMPT;
+        }
+        String word = morph != null ? morph.word()
+                : sets.isEmpty() || sets.get(0).isEmpty() ? null : sets.get(0).get(0).word();
+        return word == null || word.isBlank() ? TOY_PROMPT : "a photo of a " + word + " on a beach";
+    }
+
     private GenerationObserver progress() {
         return quiet ? ProgressListener.NONE : new ProgressBar(log, "it");
     }
@@ -126,10 +138,12 @@ final class GenerateCommand implements Callable<Integer> {
             if (moa.withPrior) {
                 rows.add(new Row("prior", conditioning(subjectSets.get(0)).withMode(MoaMode.PRIOR), "prior"));
             }
-            for (List<Subject> set : subjectSets) {
+            for (int k = 0; k < subjectSets.size(); k++) {
+                List<Subject> set = subjectSets.get(k);
                 List<String> words = new ArrayList<>();
                 set.forEach(x -> words.add(x.word() + "=" + x.image().getFileName()));
-                rows.add(new Row(set.isEmpty() ? moa.mode.cliName() : String.join(", ", words), conditioning(set), null));
+                rows.add(new Row(set.isEmpty() ? moa.mode.cliName() : String.join(", ", words), conditioning(set),
+                        subjectSets.size() > 1 ? "set" + (k + 1) : null));
             }
             seedGrid(o, rows);
             return;
@@ -232,12 +246,12 @@ final class GenerateCommand implements Callable<Integer> {
             titles[j] = "seed " + grid[j];
         }
         sheet.columnTitles(titles);
-        int index = 0;
         for (Row row : rows) {
             List<RgbImage> cells = new ArrayList<>();
+            int j = 0;
             for (GenerationResult r : pipeline.generateSeeds(o, row.conditioning(), grid, progress())) {
                 r.warnings().forEach(w -> log.println("warning: " + w));
-                write(out.path(index++, row.fileSuffix()), r, 0);
+                write(out.forSeed(grid[j++], row.fileSuffix()), r, 0);
                 cells.add(Pictures.forDisplay(r.image(0), 128));
             }
             sheet.row(row.label(), cells);

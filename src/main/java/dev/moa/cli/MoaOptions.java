@@ -61,6 +61,14 @@ final class MoaOptions {
     @Option(names = "--frames", defaultValue = "8", description = "morph frames (default ${DEFAULT-VALUE})")
     int frames;
 
+    /** Without --moa, subjects on the default model (the toy world) use the toy world's MoA. */
+    void defaultMoa(ModelOptions model) {
+        if (moaDir == null && model.isDefault()
+                && (!subjectArgs.isEmpty() || !subjectSets.isEmpty() || morph != null)) {
+            moaDir = Defaults.toyMoa();
+        }
+    }
+
     /** --subject-strength as word -> strength, each checked. */
     Map<String, Double> subjectStrengths() {
         Map<String, Double> out = new java.util.LinkedHashMap<>();

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 /** Which base model to load and how: folder or single file, precision, VAE tiling. */
 final class ModelOptions {
     @Option(names = "--model", paramLabel = "DIR|FILE",
-            description = "diffusers model folder (model_index.json) or single-file .safetensors checkpoint")
+            description = "diffusers model folder (model_index.json) or single-file .safetensors checkpoint (default:"
+                    + " the trained toy world, models/toy-world)")
     Path model;
 
     @Option(names = "--precision", defaultValue = "fp32", converter = Converters.PrecisionConverter.class,
@@ -31,9 +32,14 @@ final class ModelOptions {
     @Option(names = "--text-heads", description = "single-file checkpoints: text encoder heads (default hidden/64)")
     Integer textHeads;
 
-    /** The model path: --model, else the bundled default. */
+    /** The model path: --model, else the bundled toy world. */
     Path path() {
-        return model != null ? model : Defaults.tinyModel();
+        return model != null ? model : Defaults.toyWorld();
+    }
+
+    /** True when no --model was given: the toy world, whose MoA and prompts are the defaults too. */
+    boolean isDefault() {
+        return model == null;
     }
 
     /**

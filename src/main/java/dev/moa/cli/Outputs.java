@@ -104,6 +104,11 @@ final class Outputs {
         return dir.resolve(name + ".png");
     }
 
+    /** The path of a --seeds grid image: {@code <stem>-seed<S>[-suffix].png}, named by what reproduces it. */
+    Path forSeed(long seed, String suffix) {
+        return dir.resolve(stem + "-seed" + seed + (suffix == null ? "" : "-" + suffix) + ".png");
+    }
+
     Path withExtension(String suffix, String ext) {
         return dir.resolve(stem + (suffix == null ? "" : "-" + suffix) + "." + ext);
     }

@@ -34,7 +34,8 @@ final class SwapCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     ModelOptions model;
-    @Option(names = "--moa", required = true, paramLabel = "DIR", description = "MoA checkpoint folder")
+    @Option(names = "--moa", paramLabel = "DIR", description = "MoA checkpoint folder (default with the default model:"
+            + " the toy world's, models/toy-world-moa)")
     Path moaDir;
     @Option(names = "--image-encoder", paramLabel = "DIR", description = "image encoder (default: the model's image_encoder/)")
     Path imageEncoder;
@@ -70,6 +71,13 @@ final class SwapCommand implements Callable<Integer> {
         GenerationOptions o;
         Outputs out;
         try {
+            if (moaDir == null) {
+                if (!model.isDefault()) {
+                    throw new IllegalArgumentException("--moa is needed with --model (the toy world's MoA only fits the"
+                            + " toy world)");
+                }
+                moaDir = Defaults.toyMoa();
+            }
             for (String s : subjects) {
                 SubjectSpec spec = SubjectSpec.parse(s, "--subject");
                 Images.read(spec.image());

@@ -48,6 +48,29 @@ class MoaGenerateCommandTest {
         return r;
     }
 
+    /**
+     * The defaults: without --model the toy world, and with --subject but without --moa the toy world's MoA; the
+     * prompt defaults to one naming the subject's word. The models directory is the repo's (the launcher's moa.home).
+     */
+    @Test
+    void withoutModelAndMoaTheToyWorldAndItsMoaAreUsed() throws Exception {
+        Path out = dir.resolve("toy.png");
+        CliRunner.Result r = CliRunner.run("generate", "--subject", "heart=eval/toy/refs/h000.png", "--steps", "3",
+                "--seed", "100000", "--with-prior", "-q", "-o", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        RgbImage img = Images.read(out);
+        assertEquals(64, img.width(), "the toy world's size");
+        String p = PngText.read(out).get("parameters");
+        assertTrue(p.startsWith("a photo of a heart on a beach"), p);
+        assertTrue(p.contains("MoA: toy-world-moa") && p.contains("Model: toy-world"), p);
+        assertTrue(Files.exists(dir.resolve("toy-sheet.png")));
+        // another model needs its own MoA: the toy world's is not picked for it
+        CliRunner.Result swap = CliRunner.run("swap", "--model", Fixtures.path("models/tiny-sd").toString(), "--image",
+                MAN, "--prompt", "a photo of a man", "--subject", "man=" + WOMAN, "-o", dir.resolve("s.png").toString());
+        assertEquals(2, swap.code(), swap.toString());
+        assertTrue(swap.err().contains("--moa is needed with --model"), swap.err());
+    }
+
     @Test
     void withPriorWritesTheBaseImageAndASheet() throws Exception {
         Path out = dir.resolve("p.png");
@@ -77,18 +100,20 @@ class MoaGenerateCommandTest {
                 Fixtures.path("models/tiny-moa").toString(), "--steps", "2", "-q", "--prompt", "a man in a cafe",
                 "--subject", "man=" + MAN, "--with-prior", "--seeds", "3-5", "-o", out.toString());
         assertEquals(0, r.code(), r.toString());
-        // prior row (3 seeds) then the MoA row (3 seeds), and the grid: 3 columns of at least 128 px, 2 rows
-        for (String f : new String[] {"g-prior.png", "g-2-prior.png", "g-3-prior.png", "g-4.png", "g-5.png", "g-6.png"}) {
+        // prior row (3 seeds) then the MoA row (3 seeds), each file named by its seed, and the grid: 3 columns of at
+        // least 128 px, 2 rows
+        for (String f : new String[] {"g-seed3-prior.png", "g-seed4-prior.png", "g-seed5-prior.png", "g-seed3.png",
+            "g-seed4.png", "g-seed5.png"}) {
             assertTrue(Files.exists(dir.resolve(f)), f + " in " + Arrays.toString(dir.toFile().list()));
         }
-        assertTrue(PngText.read(dir.resolve("g-4.png")).get("parameters").contains("Seed: 3"));
-        assertTrue(PngText.read(dir.resolve("g-6.png")).get("parameters").contains("Seed: 5"));
+        assertTrue(PngText.read(dir.resolve("g-seed3.png")).get("parameters").contains("Seed: 3"));
+        assertTrue(PngText.read(dir.resolve("g-seed5.png")).get("parameters").contains("Seed: 5"));
         // the grid's seed-3 MoA image is the same computation as a single --seed 3 run
         Path single = dir.resolve("single.png");
         assertEquals(0, CliRunner.run("generate", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
                 Fixtures.path("models/tiny-moa").toString(), "--steps", "2", "-q", "--prompt", "a man in a cafe",
                 "--subject", "man=" + MAN, "--seed", "3", "-o", single.toString()).code());
-        assertArrayEquals(Images.read(single).data(), Images.read(dir.resolve("g-4.png")).data());
+        assertArrayEquals(Images.read(single).data(), Images.read(dir.resolve("g-seed3.png")).data());
         RgbImage grid = Images.read(dir.resolve("g-grid.png"));
         assertTrue(grid.width() >= 3 * 128 && grid.height() >= 2 * 128, grid.width() + "x" + grid.height());
         r = CliRunner.run(args("--subject", "man=" + MAN, "--seeds", "0-7", "--batch", "2", "-o", out.toString()));
