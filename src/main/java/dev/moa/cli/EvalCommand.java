@@ -50,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
     Path output;
     @Option(names = "--steps", defaultValue = "25", description = "sampling steps (default ${DEFAULT-VALUE})")
     int steps;
-    @Option(names = "--guidance", defaultValue = "5", description = "guidance scale (default ${DEFAULT-VALUE})")
+    @Option(names = "--guidance", defaultValue = "5", description = "guidance scale (default ${DEFAULT-VALUE}; the swap pass of --swap: 2)")
     double guidance;
     @Option(names = "--scheduler", defaultValue = "ddim", description = "scheduler (default ${DEFAULT-VALUE})")
     String scheduler;
@@ -192,9 +192,9 @@ final class EvalCommand implements Callable<Integer> {
         try (StableDiffusion sd = model.load(log);
                 DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
             ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "swap");
-            // the swap samples back without guidance unless asked (what the swap command does)
+            // the swap pass samples at guidance 2 unless asked (the swap command's default)
             GenerationOptions o = spec.commandLine().getParseResult().hasMatchedOption("--guidance") ? base
-                    : base.withGuidance(1);
+                    : base.withGuidance(2);
             Evaluation.Report r = new dev.moa.eval.SwapEvaluation(p, world, o, depth, swapMask == null ? -1 : swapMask).run(all,
                     cases.toAbsolutePath().getParent(), noSheets ? null : output.resolve("sheets"), progress);
             JsonObject about = new JsonObject();

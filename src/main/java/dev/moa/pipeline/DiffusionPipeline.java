@@ -513,8 +513,9 @@ public final class DiffusionPipeline implements AutoCloseable {
     /**
      * Real-image subject swap (the paper's application): the photo is DDIM-inverted with the prior (router forced to
      * the prior, no guidance) for {@code depth} of the schedule, then sampled back with DDIM from that latent twice:
-     * in prior mode (the reconstruction) and with MoA and the new subjects (the swap). The options' steps,
-     * guidance (of the sampling passes), prompt and size are used; their scheduler is replaced by DDIM.
+     * in prior mode without guidance (the reconstruction: the exact reverse of the inversion, so it stays closest to
+     * the photo) and with MoA and the new subjects at the options' guidance (the swap). The options' steps, guidance
+     * (of the swap pass), prompt and size are used; their scheduler is replaced by DDIM.
      *
      * @param depth share of the schedule inverted, in (0, 1]: 1 starts from pure inverted noise, less keeps more of
      *     the photo
@@ -539,7 +540,7 @@ public final class DiffusionPipeline implements AutoCloseable {
         Conditioning.Moa c = Conditioning.moa(subjects);
         float[] inverted = invert(photo, fwd, c, k, obs);
         TrajectoryRecorder trajectory = new TrajectoryRecorder();
-        GenerationResult reconstruction = run(fwd, c.withMode(MoaMode.PRIOR), inverted, n - k, null,
+        GenerationResult reconstruction = run(fwd.withGuidance(1), c.withMode(MoaMode.PRIOR), inverted, n - k, null,
                 mask == null ? obs : Observers.of(obs, trajectory));
         MaskAnchor anchor = null;
         if (mask != null) {

@@ -85,7 +85,7 @@ class EvalCommandTest {
                 "--output", swap.toString(), "--limit", "1", "--steps", "2", "-q");
         assertEquals(0, r.code(), r.toString());
         JsonObject sf = Json.read(swap.resolve("swap_figures.json"));
-        assertEquals(1.0, sf.getAsJsonObject("about").get("guidance").getAsDouble(), "no guidance unless asked");
+        assertEquals(2.0, sf.getAsJsonObject("about").get("guidance").getAsDouble(), "the swap command's guidance unless asked");
         JsonObject psnr = sf.getAsJsonObject("figures").getAsJsonObject("swap PSNR outside the subject (dB)");
         assertEquals(2, psnr.get("images").getAsInt());
         assertTrue(psnr.get("mean").getAsDouble() > 0, psnr.toString());

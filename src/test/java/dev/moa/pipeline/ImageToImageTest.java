@@ -123,6 +123,12 @@ class ImageToImageTest {
         assertEquals(32, r.input().width());
         assertTrue(Close.maxAbsDiff(r.reconstruction().finalLatents(), r.swapped().finalLatents()) > 0,
                 "the swap differs from the reconstruction");
+        // guidance is the swap pass's: the reconstruction reverses the guidance-free inversion whatever it is (the
+        // same computation as at guidance 1, so bit for bit), while the swap changes with it
+        DiffusionPipeline.SwapResult guided = moa.swap(photo, o.withGuidance(3), woman, 1.0);
+        assertArrayEquals(r.reconstruction().finalLatents(), guided.reconstruction().finalLatents());
+        assertTrue(Close.maxAbsDiff(r.swapped().finalLatents(), guided.swapped().finalLatents()) > 1e-3,
+                "guidance changes the swap");
         // a partial inversion starts later in the schedule
         DiffusionPipeline.SwapResult partial = moa.swap(photo, o.withSteps(10), woman, 0.3);
         assertEquals(7, partial.begin());
