@@ -63,9 +63,8 @@ final class MoaOptions {
 
     /** Without --moa, subjects on the default model (the toy world) use the toy world's MoA. */
     void defaultMoa(ModelOptions model) {
-        if (moaDir == null && model.isDefault()
-                && (!subjectArgs.isEmpty() || !subjectSets.isEmpty() || morph != null)) {
-            moaDir = Defaults.toyMoa();
+        if (!subjectArgs.isEmpty() || !subjectSets.isEmpty() || morph != null) {
+            moaDir = model.moaOrDefault(moaDir);
         }
     }
 

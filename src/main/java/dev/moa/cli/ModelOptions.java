@@ -42,6 +42,11 @@ final class ModelOptions {
         return model == null;
     }
 
+    /** The MoA checkpoint to use: {@code moa} when given, else the toy world's on the default model, else null. */
+    Path moaOrDefault(Path moa) {
+        return moa != null ? moa : isDefault() ? Defaults.toyMoa() : null;
+    }
+
     /**
      * Refuses, before loading, a generation that cannot fit in this machine's memory (a rough estimate scaled from
      * SD 1.5's measured peak; MOA_SKIP_MEMORY_CHECK=1 skips it).

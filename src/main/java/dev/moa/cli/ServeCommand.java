@@ -92,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e instanceof java.net.UnknownHostException
                     ? "--host: unknown address " + host : e.getMessage());
         }
-        Path moa = moaDir != null ? moaDir : model.isDefault() ? Defaults.toyMoa() : null;
+        Path moa = model.moaOrDefault(moaDir);
         try (StableDiffusion sd = model.load(System.err);
                 DiffusionPipeline p = moa != null ? DiffusionPipeline.loadMoa(sd, moa,
                         DiffusionPipeline.imageEncoderFor(sd, moa, imageEncoder)) : DiffusionPipeline.of(sd);

@@ -73,12 +73,10 @@ final class SwapCommand implements Callable<Integer> {
         GenerationOptions o;
         Outputs out;
         try {
+            moaDir = model.moaOrDefault(moaDir);
             if (moaDir == null) {
-                if (!model.isDefault()) {
-                    throw new IllegalArgumentException("--moa is needed with --model (the toy world's MoA only fits the"
-                            + " toy world)");
-                }
-                moaDir = Defaults.toyMoa();
+                throw new IllegalArgumentException("--moa is needed with --model (the toy world's MoA only fits the"
+                        + " toy world)");
             }
             for (String s : subjects) {
                 SubjectSpec spec = SubjectSpec.parse(s, "--subject");

@@ -155,8 +155,8 @@ public final class Evaluation {
                 row.addProperty("seed", seed);
                 row.addProperty("colour_error_moa", lm.colourError());
                 row.addProperty("colour_error_prior", lp.colourError());
-                row.addProperty("class_moa", readMoa == null ? null : readMoa.shape().name().toLowerCase(Locale.ROOT));
-                row.addProperty("class_prior", lp.reading() == null ? null : lp.reading().shape().name().toLowerCase(Locale.ROOT));
+                row.addProperty("class_moa", lm.className());
+                row.addProperty("class_prior", lp.className());
                 row.addProperty("pattern_moa", readMoa == null ? null : readMoa.pattern().name().toLowerCase(Locale.ROOT));
                 row.addProperty("background_change", bg);
                 row.addProperty("cosine_moa", cosMoa);
@@ -189,6 +189,11 @@ public final class Evaluation {
     /** What the ground truth says about one generated image: its keyed subject region, colour error, probe reading, scene. */
     private record Look(SubjectRegion region, double colourError, ToyProbe.Reading reading, boolean sceneRight,
             boolean classRight) {
+        /** The class the probe read, lower case (null when no subject was found). */
+        String className() {
+            return reading == null ? null : reading.shape().name().toLowerCase(Locale.ROOT);
+        }
+
         /** Adds the image's colour error, class, scene and subject-found figures under "NAME, {@code which}". */
         void addTo(Map<String, Figure.Builder> f, String which, String who) {
             f.get("colour error, " + which).add(who, colourError);
@@ -224,7 +229,7 @@ public final class Evaluation {
             row.addProperty("identity", who);
             row.addProperty("seed", seed);
             row.addProperty("colour_error_prior", lp.colourError());
-            row.addProperty("class_prior", lp.reading() == null ? null : lp.reading().shape().name().toLowerCase(Locale.ROOT));
+            row.addProperty("class_prior", lp.className());
             rows.add(row);
             if (sheets != null) {
                 sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),

@@ -41,9 +41,10 @@ import java.util.stream.Stream;
 /**
  * Trains a small UNet2DConditionModel from scratch (or from {@code --init}) on the toy world's scene pictures, on the
  * frozen VAE's latents (times its scaling factor) and the frozen text tower's last hidden states of the class-word
- * captions ("a photo of a disc on a beach"; 10 % empty; optionally a share of full descriptions). Epsilon prediction with SD's scaled-linear betas (1000
- * steps), min-SNR loss weighting (Hang et al. 2023), and an EMA of the weights with diffusers' warm-up rule
- * (decay = min(decay, (1 + s) / (10 + s)), s = optimizer steps - 1) that is what gets shipped.
+ * captions ("a photo of a disc on a beach"; 10 % empty; optionally a share of full descriptions). Epsilon prediction
+ * with SD's scaled-linear betas (1000 steps), min-SNR loss weighting (Hang et al. 2023), and an EMA of the weights
+ * with diffusers' warm-up rule (decay = min(decay, (1 + s) / (10 + s)), s = optimizer steps - 1) that is what gets
+ * shipped.
  *
  * <p>The run folder is a complete diffusers pipeline ({@code model_index.json}, {@code scheduler/}, {@code tokenizer/},
  * {@code text_encoder/}, {@code vae/}, {@code unet/} with the EMA weights), plus {@code samples/step-N.png}: a
