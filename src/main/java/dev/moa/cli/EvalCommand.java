@@ -1,6 +1,7 @@
 package dev.moa.cli;
 
 import com.google.gson.JsonObject;
+import dev.moa.eval.ComparisonTable;
 import dev.moa.eval.EmbeddingProbe;
 import dev.moa.eval.EvalCase;
 import dev.moa.eval.Evaluation;
@@ -18,7 +19,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import dev.moa.image.RgbImage;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -82,8 +86,17 @@ final class EvalCommand implements Callable<Integer> {
     Integer swapMask;
     @Option(names = "--depth", defaultValue = "1", description = "inversion depth of --swap, (0, 1] (default ${DEFAULT-VALUE})")
     double depth;
-    @Option(names = "--make-toy-cases", paramLabel = "DIR", description = "write toy-world cases into DIR and exit")
+    @Option(names = "--compare", paramLabel = "NAME=DIR[:personal]",
+            description = "also evaluate this MoA checkpoint on the same cases, beside --moa in table.md (repeatable; "
+                    + "priors are computed once); ':personal' routes it as the personalized-only baseline (trained with"
+                    + " train --route personal). A checkpoint trained with --router-loss-weight 0 is the no-router-loss"
+                    + " ablation of the gates")
+    List<String> compare = new ArrayList<>();
+    @Option(names = "--make-toy-cases", paramLabel = "DIR", description = "write toy-world cases into DIR and exit"
+            + " (with --world-subjects 2 or 3: the full world's table cases, single and two-subject cases and morphs)")
     Path makeCases;
+    @Mixin
+    WorldOptions worldOptions;
     @Option(names = "--identities", defaultValue = "20", description = "held-out identities for --make-toy-cases (default ${DEFAULT-VALUE})")
     int identities;
     @Option(names = "--training-identities", description = "with --make-toy-cases: training identities instead of "
@@ -100,12 +113,17 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream log = quiet ? new PrintStream(OutputStream.nullOutputStream()) : System.err;
         threads.apply();
-        ToyWorld world = new ToyWorld(worldSeed);
+        ToyWorld world = worldOptions.world(spec, worldSeed);
         if (makeCases != null) {
             if (identities < 1 || seeds < 1) {
                 throw new ParameterException(spec.commandLine(), "--identities and --seeds must be >= 1");
             }
-            System.out.println(ToyCases.write(makeCases, world, identities, seeds, 100_000, trainingIdentities));
+            if (world.maxSubjects() > 1 && trainingIdentities) {
+                throw new ParameterException(spec.commandLine(), "--training-identities is for part 1's case list"
+                        + " (--world-subjects 1)");
+            }
+            System.out.println(world.maxSubjects() > 1 ? ToyCases.writeFull(makeCases, world, identities, seeds, 100_000)
+                    : ToyCases.write(makeCases, world, identities, seeds, 100_000, trainingIdentities));
             return 0;
         }
         if (cases == null || output == null) {
@@ -139,7 +157,15 @@ final class EvalCommand implements Callable<Integer> {
         if (swap && gates) {
             throw new ParameterException(spec.commandLine(), "--gates measures generation; run it without --swap");
         }
+        List<Compared> compared = parseCompare();
+        if (!compared.isEmpty() && (moaDir == null || swap || keepBackground)) {
+            throw new ParameterException(spec.commandLine(), "--compare needs --moa and plain generation (no --swap,"
+                    + " --keep-background)");
+        }
         List<EvalCase> all = EvalCase.read(cases);
+        if (all.stream().anyMatch(c -> c.objectWords().size() > 1 || c.subjects().size() > 1) && world.maxSubjects() == 1) {
+            world = new ToyWorld(worldSeed, ToyWorld.MAX_SUBJECTS);   // the full world's cases: the probe reads small subjects too
+        }
         if (limit != null) {
             all = all.subList(0, Math.max(0, Math.min(limit, all.size())));
         }
@@ -157,35 +183,100 @@ final class EvalCommand implements Callable<Integer> {
         ToyProbe probe = ToyProbe.train(world, probePictures);
         log.printf(Locale.ROOT, "probe on held-out renders: class %.3f, pattern %.3f%n", probe.heldOutShapeAccuracy(),
                 probe.heldOutPatternAccuracy());
-        try (StableDiffusion sd = model.load(log);
-                DiffusionPipeline p = moaDir == null ? DiffusionPipeline.of(sd) : DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
-            ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
-            Evaluation.Report r = new Evaluation(p, probe, base, strength, keepBackground, mode).run(all, cases.toAbsolutePath().getParent(),
-                    noSheets ? null : output.resolve("sheets"), progress);
-            EmbeddingProbe ep = gates && moaDir != null ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
-            JsonObject about = new JsonObject();
-            about.addProperty("model", model.path().toString());
-            about.addProperty("moa", moaDir == null ? null : moaDir.toString());
-            about.addProperty("cases", cases.toString());
-            about.addProperty("steps", steps);
-            about.addProperty("guidance", guidance);
-            about.addProperty("scheduler", scheduler);
-            about.addProperty("strength", strength);
-            about.addProperty("keep_background", keepBackground);
-            about.addProperty("mode", mode.cliName());
-            about.addProperty("probe_class_accuracy", probe.heldOutShapeAccuracy());
-            about.addProperty("probe_pattern_accuracy", probe.heldOutPatternAccuracy());
-            if (ep != null) {
-                about.addProperty("gate1_r2_primary", ep.r2Primary());
-                about.addProperty("gate1_r2_secondary", ep.r2Secondary());
-                about.addProperty("gate1_pattern_accuracy", ep.patternAccuracy());
+        try (StableDiffusion sd = model.load(log)) {
+            Evaluation.Report r;
+            EmbeddingProbe ep;
+            Map<String, RgbImage> priors = new HashMap<>();
+            try (DiffusionPipeline p = moaDir == null ? DiffusionPipeline.of(sd) : DiffusionPipeline.loadMoa(sd, moaDir, imageEncoder)) {
+                ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, "image");
+                r = new Evaluation(p, probe, base, strength, keepBackground, mode).sharingPriors(priors).withCeiling(world)
+                        .run(all, cases.toAbsolutePath().getParent(), noSheets ? null : output.resolve("sheets"), progress);
+                ep = gates && moaDir != null ? EmbeddingProbe.measure(p, world, 2048, 512) : null;   // as train-clip's probe
             }
+            JsonObject about = about(moaDir, mode, probe, ep);
             Evaluation.writeJson(output.resolve("figures.json"), r, about);
             String summary = summary(r, ep, probe, gates);
+            List<ComparisonTable.Column> columns = new ArrayList<>();
+            columns.add(new ComparisonTable.Column("MoA", mode == dev.moa.moa.MoaMode.PERSONAL
+                    ? ComparisonTable.Role.PERSONAL_ONLY : ComparisonTable.Role.MOA, r));
+            for (Compared c : compared) {
+                log.println("comparing with " + c.name() + ": " + c.dir());
+                try (DiffusionPipeline p = DiffusionPipeline.loadMoa(sd, c.dir(), imageEncoder)) {
+                    ProgressListener progress = quiet ? ProgressListener.NONE : new ProgressBar(log, c.name());
+                    Evaluation.Report cr = new Evaluation(p, probe, base, strength, false, c.mode()).sharingPriors(priors)
+                            .run(all, cases.toAbsolutePath().getParent(), null, progress);
+                    Evaluation.writeJson(output.resolve("figures-" + c.name() + ".json"), cr, about(c.dir(), c.mode(), probe, null));
+                    ComparisonTable.Role role = c.mode() == dev.moa.moa.MoaMode.PERSONAL ? ComparisonTable.Role.PERSONAL_ONLY
+                            : p.moa().config().lambdaRouter() == 0 ? ComparisonTable.Role.NO_ROUTER_LOSS
+                            : ComparisonTable.Role.OTHER;
+                    columns.add(new ComparisonTable.Column(c.name(), role, cr));
+                }
+            }
+            if (!compared.isEmpty() || all.stream().anyMatch(c -> c.subjects().size() > 1)) {
+                String table = ComparisonTable.render(columns) + "\n" + ComparisonTable.gates(columns);
+                AtomicFiles.writeString(output.resolve("table.md"), table);
+                summary += "\n" + table;
+            }
             AtomicFiles.writeString(output.resolve("summary.md"), summary);
             System.out.print(summary);
         }
         return 0;
+    }
+
+    /** A checkpoint of --compare. */
+    private record Compared(String name, Path dir, dev.moa.moa.MoaMode mode) {}
+
+    /** --compare values, checked before any work: NAME=DIR[:personal], names unique, folders with a MoA config. */
+    private List<Compared> parseCompare() {
+        List<Compared> out = new ArrayList<>();
+        for (String v : compare) {
+            int eq = v.indexOf('=');
+            if (eq <= 0 || eq == v.length() - 1) {
+                throw new ParameterException(spec.commandLine(), "--compare " + v + ": expected NAME=DIR or NAME=DIR:personal");
+            }
+            String name = v.substring(0, eq);
+            String dir = v.substring(eq + 1);
+            dev.moa.moa.MoaMode m = dev.moa.moa.MoaMode.MOA;
+            if (dir.endsWith(":personal")) {
+                dir = dir.substring(0, dir.length() - ":personal".length());
+                m = dev.moa.moa.MoaMode.PERSONAL;
+            }
+            if (!name.matches("[A-Za-z0-9._-]+") || name.equals("MoA")) {
+                throw new ParameterException(spec.commandLine(), "--compare " + v + ": the name must be letters, digits, '.',"
+                        + " '_' or '-' (and not MoA)");
+            }
+            if (out.stream().anyMatch(c -> c.name().equals(name))) {
+                throw new ParameterException(spec.commandLine(), "--compare: the name " + name + " is given twice");
+            }
+            Path d = Path.of(dir);
+            if (!Files.isRegularFile(d.resolve(dev.moa.moa.MoaAdapter.CONFIG_FILE))) {
+                throw new ParameterException(spec.commandLine(), "--compare " + v + ": " + d + " is not a MoA checkpoint (no "
+                        + dev.moa.moa.MoaAdapter.CONFIG_FILE + ")");
+            }
+            out.add(new Compared(name, d, m));
+        }
+        return out;
+    }
+
+    private JsonObject about(Path moa, dev.moa.moa.MoaMode m, ToyProbe probe, EmbeddingProbe ep) {
+        JsonObject about = new JsonObject();
+        about.addProperty("model", model.path().toString());
+        about.addProperty("moa", moa == null ? null : moa.toString());
+        about.addProperty("cases", cases.toString());
+        about.addProperty("steps", steps);
+        about.addProperty("guidance", guidance);
+        about.addProperty("scheduler", scheduler);
+        about.addProperty("strength", strength);
+        about.addProperty("keep_background", keepBackground);
+        about.addProperty("mode", m.cliName());
+        about.addProperty("probe_class_accuracy", probe.heldOutShapeAccuracy());
+        about.addProperty("probe_pattern_accuracy", probe.heldOutPatternAccuracy());
+        if (ep != null) {
+            about.addProperty("gate1_r2_primary", ep.r2Primary());
+            about.addProperty("gate1_r2_secondary", ep.r2Secondary());
+            about.addProperty("gate1_pattern_accuracy", ep.patternAccuracy());
+        }
+        return about;
     }
 
     private int swap(List<EvalCase> all, GenerationOptions base, ToyWorld world, PrintStream log) throws Exception {

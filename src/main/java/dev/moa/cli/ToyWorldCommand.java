@@ -6,6 +6,7 @@ import dev.moa.toy.ToyIdentity;
 import dev.moa.toy.ToyPicture;
 import dev.moa.toy.ToySheets;
 import dev.moa.toy.ToyWorld;
+import dev.moa.image.Pictures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +40,9 @@ final class ToyWorldCommand implements Callable<Integer> {
     @Option(names = "--per-row", defaultValue = "8", description = "pictures per row (default ${DEFAULT-VALUE})")
     int perRow;
 
+    @picocli.CommandLine.Mixin
+    WorldOptions worldOptions;
+
     @Override
     public Integer call() throws Exception {
         if (count < 1 || count > 1000) {
@@ -47,14 +51,17 @@ final class ToyWorldCommand implements Callable<Integer> {
         if (perRow < 1) {
             throw new ParameterException(spec.commandLine(), "--per-row must be >= 1");
         }
-        ToyWorld world = new ToyWorld(seed);
+        ToyWorld world = worldOptions.world(spec, seed);
         Sheet sheet = new Sheet().gap(6).fontSize(12);
         List<RgbImage> scenes = new ArrayList<>(), refs = new ArrayList<>(), masks = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             ToyPicture p = world.scene(i);
             scenes.add(ToySheets.tile(p.image(), 2, p.caption() + " | " + p.description()));
-            ToyPicture r = world.reference(p.identity(), i);
-            refs.add(ToySheets.tile(r.image(), 2, "ref: " + r.description()));
+            List<RgbImage> views = new ArrayList<>();
+            for (ToyPicture.Part part : p.parts()) {
+                views.add(world.reference(part.identity(), i).image());
+            }
+            refs.add(ToySheets.tile(Pictures.sideBySide(views, ToyWorld.SIZE), 2, "refs, in the caption's order"));
             masks.add(ToySheets.tile(ToySheets.maskImage(p), 2, "mask, area " + p.subjectArea() + " px"));
         }
         for (int i = 0; i < count; i += perRow) {

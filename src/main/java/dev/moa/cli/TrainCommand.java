@@ -139,6 +139,9 @@ final class TrainCommand implements Callable<Integer> {
     dev.moa.tensor.Precision precision;
 
     @picocli.CommandLine.Mixin
+    WorldOptions world;
+
+    @picocli.CommandLine.Mixin
     ThreadsOption threads;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
@@ -185,7 +188,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             boolean toy = data.toString().startsWith("toy-world");
             try (BatchSource batches = toy
-                    ? new ToyMoaBatches(new ToyWorld(toySeed(data.toString())), sd.tokenizer(), enc.processor(), batch,
+                    ? new ToyMoaBatches(world.world(spec, toySeed(data.toString())), sd.tokenizer(), enc.processor(), batch,
                             uncondProb)
                     : LoaderBatches.open(data, sd.tokenizer(), enc.processor(), prep, batch, seed)) {
                 log.println("data: " + batches.description());

@@ -30,6 +30,9 @@ final class TrainUNetCommand implements Callable<Integer> {
     @Mixin
     TrainerOptions common;
 
+    @Mixin
+    WorldOptions world;
+
     @Option(names = "--vae", required = true, paramLabel = "DIR", description = "trained vae folder (e.g. /work/runs/vae/vae)")
     Path vae;
 
@@ -92,6 +95,7 @@ final class TrainUNetCommand implements Callable<Integer> {
         if (!Files.isRegularFile(tok.resolve("vocab.json")) && !Files.isRegularFile(tok.resolve("tokenizer.json"))) {
             throw new NoSuchFileException(tok.toString(), null, "not a CLIP tokenizer folder (give --tokenizer)");
         }
+        world.check(spec);
         common.checkFresh(spec);
         JsonObject vaeCfg = Json.read(vae.resolve("config.json"));
         JsonObject textCfg = Json.read(textEncoder.resolve("config.json"));
@@ -99,7 +103,7 @@ final class TrainUNetCommand implements Callable<Integer> {
         int width = Json.getInt(textCfg, "hidden_size", 768);
         UNetConfig cfg = init != null ? UNetTrainer.configOf(init) : UNetTrainer.config(channels, layersPerBlock, heads, latent, width);
         PrintStream log = common.log();
-        try (UNetTrainer t = new UNetTrainer(cfg, new UNetTrainer.Diffusion(uncondProb, snrGamma, emaDecay, descriptionProb), vae, textEncoder,
+        try (UNetTrainer t = new UNetTrainer(cfg, new UNetTrainer.Diffusion(uncondProb, snrGamma, emaDecay, descriptionProb, world.subjects), vae, textEncoder,
                 tok, init, settings, common.output)) {
             log.println("unet: " + t.parameters().values().stream().mapToLong(a -> a.size()).sum() + " parameters, " + cfg
                     + ", batch " + settings.batch() + (init != null ? ", from " + init : ", from scratch"));

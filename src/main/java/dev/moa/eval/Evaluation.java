@@ -19,7 +19,12 @@ import dev.moa.pipeline.GenerationOptions;
 import dev.moa.pipeline.GenerationResult;
 import dev.moa.pipeline.ProgressListener;
 import dev.moa.pipeline.RouterMapCapture;
+import dev.moa.toy.ToyColour;
+import dev.moa.toy.ToyIdentity;
+import dev.moa.toy.ToyPattern;
+import dev.moa.toy.ToyWorld;
 import dev.moa.train.data.SyntheticDataset.Scene;
+import dev.moa.train.data.SyntheticDataset.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,13 +83,58 @@ public final class Evaluation {
         }
     }
 
-    /** Names of the figures, in report order. */
+    /** The ceiling: a true render of the identity on the case's scene after a VAE round trip, measured the same way. */
+    public static final String CEILING_COLOUR = "ceiling: colour error (VAE round trip of a true render)";
+    /** Spearman correlation between frame index and the subject's colour distance to the first photo (rises: > 0). */
+    public static final String MORPH_RHO_A = "morph: rho(frame, distance to A)";
+    /** ... and to the second photo (falls: < 0). */
+    public static final String MORPH_RHO_B = "morph: rho(frame, distance to B)";
+
+    /** Names of the figures, in report order (figures no case feeds are left out of the report). */
     public static final List<String> FIGURES = List.of("colour error, MoA", "colour error, prior", "class correct, MoA",
             "class correct, prior", "pattern correct, MoA", "scene right, MoA", "scene right, prior",
             "background change", "subject found, MoA", "subject found, prior", "image cosine to reference, MoA",
             "image cosine to reference, prior", "router inside subject, MoA", "router outside subject, MoA",
             "router inside / outside, MoA", "router inside subject, first third of steps",
-            "router outside subject, first third of steps");
+            "router outside subject, first third of steps",
+            CEILING_COLOUR, "ceiling: class correct", "ceiling: pattern correct",
+            "swap: background change between references",
+            "two subjects: colour error, MoA", "two subjects: colour error, prior", "two subjects: binding, MoA",
+            "two subjects: binding, prior", "two subjects: leak, MoA", "two subjects: class correct, MoA",
+            "two subjects: both found, MoA", "two subjects: background change",
+            "two subjects: router inside / outside, MoA",
+            MORPH_RHO_A, MORPH_RHO_B, "morph: end frames found");
+
+    private Map<String, RgbImage> priorCache = new java.util.HashMap<>();
+    private ToyWorld world;
+    private int morphFrames = 7;
+
+    /**
+     * Shares prior images (the base model's, per prompt and seed) with other evaluations of the same base model and
+     * sampling settings, so comparing several MoA checkpoints computes each prior once.
+     */
+    public Evaluation sharingPriors(Map<String, RgbImage> cache) {
+        this.priorCache = cache;
+        return this;
+    }
+
+    /** With a world, single-subject cases also measure the ceiling (true renders through the VAE). */
+    public Evaluation withCeiling(ToyWorld world) {
+        this.world = world;
+        return this;
+    }
+
+    /** Frames of each morph (default 7). */
+    public Evaluation withMorphFrames(int frames) {
+        if (frames < 3) {
+            throw new IllegalArgumentException("a morph needs at least 3 frames, got " + frames);
+        }
+        this.morphFrames = frames;
+        return this;
+    }
+
+    /** A MoA image kept for the swap figure: same prompt and seed, another reference. */
+    private record Kept(String identity, RgbImage image, boolean[] subjects) {}
 
     /**
      * Generates and measures every case; writes one sheet per case into {@code sheets} (null: none).
@@ -99,6 +149,7 @@ public final class Evaluation {
         if (sheets != null) {
             Files.createDirectories(sheets);
         }
+        Map<String, List<Kept>> sameSeed = new LinkedHashMap<>();
         for (EvalCase c : cases) {
             Scene scene = Scene.valueOf(c.scene().toUpperCase(Locale.ROOT));
             SceneModel sceneModel = probe.scene(scene);
@@ -112,59 +163,126 @@ public final class Evaluation {
             EvalCase.Subject truth = c.subjects().get(0);
             RgbImage reference = Images.read(casesDir.resolve(truth.image()));
             if (!pipeline.personalized()) {
-                priorOnly(c, scene, sceneModel, truth, reference, f, rows, sheets);
+                if (!c.isMorph()) {
+                    priorOnly(c, scene, sceneModel, truth, reference, f, rows, sheets);
+                }
                 done += c.seeds().size();
                 progress.onProgress(done, total, "evaluating");
                 continue;
             }
             List<Subject> subjects = pipeline.subjects(specs);
+            if (c.isMorph()) {
+                for (long seed : c.seeds()) {
+                    morph(c, seed, subjects, sceneModel, f, rows, sheets);
+                    progress.onProgress(++done, total, "evaluating");
+                }
+                subjects.forEach(Subject::close);
+                continue;
+            }
+            List<String> objects = c.objectWords();
+            int[] at = new int[c.subjects().size()];
+            for (int j = 0; j < at.length; j++) {
+                at[j] = objects.indexOf(c.subjects().get(j).word());
+            }
+            boolean two = c.subjects().size() > 1;
             float[] refEmbedding = subjects.get(0).embedding().toFloatArray();
             Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "subject regions: prior | MoA");
             for (long seed : c.seeds()) {
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
                 RouterMapCapture router = new RouterMapCapture();
-                DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o,
-                        new Conditioning.Moa(subjects, mode, strength).withKeepBackground(keepBackground),
-                        router);
-                RgbImage prior = pc.prior().image(0);
-                RgbImage moa = pc.personalized().image(0);
-                Look lp = look(prior, sceneModel, scene, truth);
-                Look lm = look(moa, sceneModel, scene, truth);
-                SubjectRegion rp = lp.region();
-                SubjectRegion rm = lm.region();
-                ToyProbe.Reading readMoa = lm.reading();
-                double bg = SubjectRegion.backgroundChange(prior, moa, SubjectRegion.union(rp.mask(), rm.mask()));
-                double cosMoa = cosine(refEmbedding, embed(moa));
-                double cosPrior = cosine(refEmbedding, embed(prior));
+                Conditioning.Moa cond = new Conditioning.Moa(subjects, mode, strength).withKeepBackground(keepBackground);
+                RgbImage prior;
+                RgbImage moa;
+                if (keepBackground) {   // anchored to the prior's own trajectory: computed together
+                    DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o, cond, router);
+                    prior = pc.prior().image(0);
+                    moa = pc.personalized().image(0);
+                } else {
+                    prior = priorCache.get(c.prompt() + "\n" + seed);
+                    if (prior == null) {
+                        prior = pipeline.generate(o, cond.withMode(MoaMode.PRIOR)).image(0);
+                        priorCache.put(c.prompt() + "\n" + seed, prior);
+                    }
+                    moa = pipeline.generate(o, cond, router).image(0);
+                }
+                List<SubjectRegion> rp = SubjectRegion.findAll(prior, sceneModel, objects.size());
+                List<SubjectRegion> rm = SubjectRegion.findAll(moa, sceneModel, objects.size());
+                int px = moa.width() * moa.height();
+                boolean[] allRegions = SubjectRegion.union(SubjectRegion.union(rp, px), SubjectRegion.union(rm, px));
+                double bg = SubjectRegion.backgroundChange(prior, moa, allRegions);
+                List<SubjectRegion> mine = new ArrayList<>();
+                for (int j : at) {
+                    mine.add(rm.get(j));
+                }
+                RouterShare share = router.maps().isEmpty() ? RouterShare.NONE
+                        : RouterShare.of(router.maps().get(0), SubjectRegion.union(mine, px), SubjectRegion.union(rm, px),
+                                moa.width(), moa.height());
                 String who = c.identity();
-                RouterShare share = router.maps().isEmpty() ? RouterShare.NONE : RouterShare.of(router.maps().get(0), rm);
-                f.get("router inside subject, MoA").add(who, share.inside());
-                f.get("router outside subject, MoA").add(who, share.outside());
-                f.get("router inside / outside, MoA").add(who, share.inside() / share.outside());
-                f.get("router inside subject, first third of steps").add(who, share.insideEarly());
-                f.get("router outside subject, first third of steps").add(who, share.outsideEarly());
-                lm.addTo(f, "MoA", who);
-                lp.addTo(f, "prior", who);
-                f.get("pattern correct, MoA").add(who, readMoa == null ? 0 : readMoa.pattern().name().equalsIgnoreCase(truth.pattern()) ? 1 : 0);
-                f.get("background change").add(who, bg);
-                f.get("image cosine to reference, MoA").add(who, cosMoa);
-                f.get("image cosine to reference, prior").add(who, cosPrior);
                 JsonObject row = new JsonObject();
                 row.addProperty("case", c.id());
                 row.addProperty("identity", who);
                 row.addProperty("seed", seed);
-                row.addProperty("colour_error_moa", lm.colourError());
-                row.addProperty("colour_error_prior", lp.colourError());
-                row.addProperty("class_moa", lm.className());
-                row.addProperty("class_prior", lp.className());
-                row.addProperty("pattern_moa", readMoa == null ? null : readMoa.pattern().name().toLowerCase(Locale.ROOT));
                 row.addProperty("background_change", bg);
-                row.addProperty("cosine_moa", cosMoa);
-                row.addProperty("cosine_prior", cosPrior);
                 row.addProperty("router_inside", share.inside());
                 row.addProperty("router_outside", share.outside());
-                row.addProperty("router_inside_first_third", share.insideEarly());
-                row.addProperty("router_outside_first_third", share.outsideEarly());
+                if (!two) {
+                    Look lp = look(prior, rp, at[0], SubjectRegion.union(rp, px), sceneModel, scene, truth);
+                    Look lm = look(moa, rm, at[0], SubjectRegion.union(rm, px), sceneModel, scene, truth);
+                    ToyProbe.Reading readMoa = lm.reading();
+                    double cosMoa = cosine(refEmbedding, embed(moa));
+                    double cosPrior = cosine(refEmbedding, embed(prior));
+                    f.get("router inside subject, MoA").add(who, share.inside());
+                    f.get("router outside subject, MoA").add(who, share.outside());
+                    f.get("router inside / outside, MoA").add(who, share.inside() / share.outside());
+                    f.get("router inside subject, first third of steps").add(who, share.insideEarly());
+                    f.get("router outside subject, first third of steps").add(who, share.outsideEarly());
+                    lm.addTo(f, "MoA", who);
+                    lp.addTo(f, "prior", who);
+                    f.get("pattern correct, MoA").add(who, readMoa == null ? 0
+                            : readMoa.pattern().name().equalsIgnoreCase(truth.pattern()) ? 1 : 0);
+                    f.get("background change").add(who, bg);
+                    f.get("image cosine to reference, MoA").add(who, cosMoa);
+                    f.get("image cosine to reference, prior").add(who, cosPrior);
+                    row.addProperty("colour_error_moa", lm.colourError());
+                    row.addProperty("colour_error_prior", lp.colourError());
+                    row.addProperty("class_moa", lm.className());
+                    row.addProperty("class_prior", lp.className());
+                    row.addProperty("pattern_moa", readMoa == null ? null : readMoa.pattern().name().toLowerCase(Locale.ROOT));
+                    row.addProperty("cosine_moa", cosMoa);
+                    row.addProperty("cosine_prior", cosPrior);
+                    row.addProperty("router_inside_first_third", share.insideEarly());
+                    row.addProperty("router_outside_first_third", share.outsideEarly());
+                    sameSeed.computeIfAbsent(c.prompt() + "\n" + seed, k -> new ArrayList<>())
+                            .add(new Kept(who, moa, SubjectRegion.union(rm, px)));
+                    if (world != null && objects.size() == 1) {
+                        ceiling(c, scene, seed, sceneModel, truth, f);
+                    }
+                } else {
+                    boolean allFound = true;
+                    for (int j = 0; j < at.length; j++) {
+                        EvalCase.Subject t = c.subjects().get(j);
+                        EvalCase.Subject other = c.subjects().get(j == 0 ? 1 : 0);
+                        SubjectRegion r = rm.get(at[j]);
+                        SubjectRegion q = rp.get(at[j]);
+                        double own = colourError(r, t), leak = colourError(r, other);
+                        double ownPrior = colourError(q, t), leakPrior = colourError(q, other);
+                        allFound &= r.found();
+                        f.get("two subjects: colour error, MoA").add(who, own);
+                        f.get("two subjects: colour error, prior").add(who, ownPrior);
+                        f.get("two subjects: binding, MoA").add(who, r.found() ? own < leak ? 1 : 0 : 0);
+                        f.get("two subjects: binding, prior").add(who, q.found() ? ownPrior < leakPrior ? 1 : 0 : 0);
+                        f.get("two subjects: leak, MoA").add(who, leak);
+                        ToyProbe.Reading read = probe.read(r);
+                        f.get("two subjects: class correct, MoA").add(who,
+                                read != null && read.shape().name().equalsIgnoreCase(t.shape()) ? 1 : 0);
+                        row.addProperty("colour_error_moa_" + j, own);
+                        row.addProperty("leak_moa_" + j, leak);
+                        row.addProperty("colour_error_prior_" + j, ownPrior);
+                    }
+                    f.get("two subjects: both found, MoA").add(who, allFound ? 1 : 0);
+                    f.get("two subjects: background change").add(who, bg);
+                    f.get("two subjects: router inside / outside, MoA").add(who, share.inside() / share.outside());
+                }
                 rows.add(row);
                 if (sheets != null) {
                     sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),
@@ -179,11 +297,101 @@ public final class Evaluation {
                         "evaluation case " + c.id() + ": " + c.prompt())));
             }
         }
+        swapFigure(sameSeed, f.get("swap: background change between references"));
         Map<String, Figure> figures = Figure.buildAll(f);
-        if (!pipeline.personalized()) {
-            figures.values().removeIf(x -> x.images() == 0);
-        }
+        figures.values().removeIf(x -> x.images() == 0);
         return new Report(figures, rows);
+    }
+
+    private static double colourError(SubjectRegion r, EvalCase.Subject t) {
+        boolean two = t.secondary() != null;
+        return r.colourError(t.primaryRgb(), two ? t.secondaryRgb() : t.primaryRgb(), two);
+    }
+
+    /**
+     * Subject swap at a fixed seed: MoA images of the same prompt and seed with different references (identities)
+     * should differ only in the subject. Background change between every two of them, outside both subject regions.
+     */
+    private static void swapFigure(Map<String, List<Kept>> sameSeed, Figure.Builder f) {
+        for (List<Kept> ks : sameSeed.values()) {
+            for (int a = 0; a < ks.size(); a++) {
+                for (int b = a + 1; b < ks.size(); b++) {
+                    Kept x = ks.get(a), y = ks.get(b);
+                    if (!x.identity().equals(y.identity())) {
+                        f.add(x.identity(), SubjectRegion.backgroundChange(x.image(), y.image(),
+                                SubjectRegion.union(x.subjects(), y.subjects())));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The ceiling of a single-subject case at one seed: the true render of the identity, through the VAE. */
+    private void ceiling(EvalCase c, Scene scene, long seed, SceneModel sceneModel, EvalCase.Subject truth,
+            Map<String, Figure.Builder> f) {
+        ToyIdentity id = identityOf(truth);
+        if (id == null) {
+            return;
+        }
+        RgbImage render = pipeline.roundTrip(world.scene(id, scene, 8_000_000 + seed).image());
+        List<SubjectRegion> rs = SubjectRegion.findAll(render, sceneModel, 1);
+        Look l = look(render, rs, 0, rs.get(0).mask(), sceneModel, scene, truth);
+        f.get(CEILING_COLOUR).add(c.identity(), l.colourError());
+        f.get("ceiling: class correct").add(c.identity(), l.classRight() ? 1 : 0);
+        f.get("ceiling: pattern correct").add(c.identity(), l.reading() == null ? 0
+                : l.reading().pattern().name().equalsIgnoreCase(truth.pattern()) ? 1 : 0);
+    }
+
+    /** The toy identity a case's ground truth describes, or null when it is not one (an unknown shape or pattern). */
+    static ToyIdentity identityOf(EvalCase.Subject t) {
+        try {
+            Shape shape = Shape.valueOf(t.shape().toUpperCase(Locale.ROOT));
+            ToyPattern pattern = ToyPattern.valueOf(t.pattern().toUpperCase(Locale.ROOT));
+            ToyColour p = ToyColour.ofRgb(t.primaryRgb());
+            ToyColour s = t.secondary() == null ? p : ToyColour.ofRgb(t.secondaryRgb());
+            return new ToyIdentity(shape, pattern, p, s);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A morph at one seed: the subject's embedding from the first photo to the second over the frames; the subject
+     * region's colour distance to each photo's true colours should rise (to A) and fall (to B) with the frame index.
+     */
+    private void morph(EvalCase c, long seed, List<Subject> subjects, SceneModel sceneModel,
+            Map<String, Figure.Builder> f, JsonArray rows, Path sheets) throws IOException {
+        EvalCase.Subject a = c.subjects().get(0), b = c.subjects().get(1);
+        GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
+        double[] t = new double[morphFrames], da = new double[morphFrames], db = new double[morphFrames];
+        List<RgbImage> strip = new ArrayList<>();
+        boolean ends = true;
+        for (int k = 0; k < morphFrames; k++) {
+            t[k] = k / (double) (morphFrames - 1);
+            RgbImage img = pipeline.morphFrame(o, List.of(), subjects.get(0), subjects.get(1), t[k], mode, strength).image(0);
+            SubjectRegion r = SubjectRegion.find(img, sceneModel);
+            da[k] = colourError(r, a);
+            db[k] = colourError(r, b);
+            if ((k == 0 || k == morphFrames - 1) && !r.found()) {
+                ends = false;
+            }
+            strip.add(Pictures.forDisplay(img, 128));
+        }
+        double rhoA = Ranks.spearman(t, da), rhoB = Ranks.spearman(t, db);
+        f.get(MORPH_RHO_A).add(c.identity(), rhoA);
+        f.get(MORPH_RHO_B).add(c.identity(), rhoB);
+        f.get("morph: end frames found").add(c.identity(), ends ? 1 : 0);
+        JsonObject row = new JsonObject();
+        row.addProperty("case", c.id());
+        row.addProperty("identity", c.identity());
+        row.addProperty("seed", seed);
+        row.addProperty("morph_rho_a", rhoA);
+        row.addProperty("morph_rho_b", rhoB);
+        rows.add(row);
+        if (sheets != null) {
+            new Sheet().row(c.id() + " seed " + seed, strip).write(sheets.resolve(c.id() + "-seed" + seed + ".png"),
+                    dev.moa.image.Provenance.generated(Map.of("Description", "morph " + c.id() + ": " + c.prompt())));
+        }
     }
 
     /** What the ground truth says about one generated image: its keyed subject region, colour error, probe reading, scene. */
@@ -203,12 +411,12 @@ public final class Evaluation {
         }
     }
 
-    private Look look(RgbImage img, SceneModel sceneModel, Scene scene, EvalCase.Subject truth) {
-        SubjectRegion r = SubjectRegion.find(img, sceneModel);
-        boolean two = truth.secondary() != null;
-        double ce = r.colourError(truth.primaryRgb(), two ? truth.secondaryRgb() : truth.primaryRgb(), two);
+    /** The subject at {@code index} of the image's regions (left to right); the scene read outside {@code allRegions}. */
+    private Look look(RgbImage img, List<SubjectRegion> regions, int index, boolean[] allRegions, SceneModel sceneModel,
+            Scene scene, EvalCase.Subject truth) {
+        SubjectRegion r = regions.get(index);
         ToyProbe.Reading read = probe.read(r);
-        return new Look(r, ce, read, probe.sceneOf(img, r.mask()) == scene,
+        return new Look(r, colourError(r, truth), read, probe.sceneOf(img, allRegions) == scene,
                 read != null && read.shape().name().equalsIgnoreCase(truth.shape()));
     }
 
@@ -221,7 +429,9 @@ public final class Evaluation {
         Sheet sheet = new Sheet().columnTitles("reference", "prior", "subject region");
         for (long seed : c.seeds()) {
             RgbImage prior = pipeline.generate(base.withPrompt(c.prompt()).withSeed(seed).withBatch(1)).image(0);
-            Look lp = look(prior, sceneModel, scene, truth);
+            List<SubjectRegion> rp = SubjectRegion.findAll(prior, sceneModel, c.objectWords().size());
+            Look lp = look(prior, rp, c.objectWords().indexOf(truth.word()), SubjectRegion.union(rp, prior.width()
+                    * prior.height()), sceneModel, scene, truth);
             String who = c.identity();
             lp.addTo(f, "prior", who);
             JsonObject row = new JsonObject();
@@ -233,7 +443,7 @@ public final class Evaluation {
             rows.add(row);
             if (sheets != null) {
                 sheet.row(Long.toString(seed), List.of(Pictures.forDisplay(reference, 128), Pictures.forDisplay(prior, 128),
-                        Pictures.forDisplay(regionPicture(prior, lp.region()), 128)));
+                        Pictures.forDisplay(regionPicture(prior, rp), 128)));
             }
         }
         if (sheets != null) {
@@ -250,25 +460,30 @@ public final class Evaluation {
     record RouterShare(double inside, double outside, double insideEarly, double outsideEarly) {
         static final RouterShare NONE = new RouterShare(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 
-        static RouterShare of(RouterMaps maps, SubjectRegion region) {
-            double[] cover = coverage(region, maps.height(), maps.width());
-            double[] all = insideOutside(maps.overall(), cover);
+        /**
+         * @param inside the personalized subjects' pixels
+         * @param anything every subject's pixels (a cell touching none is outside)
+         */
+        static RouterShare of(RouterMaps maps, boolean[] inside, boolean[] anything, int width, int height) {
+            double[] cover = coverage(inside, width, height, maps.height(), maps.width());
+            double[] touched = coverage(anything, width, height, maps.height(), maps.width());
+            double[] all = insideOutside(maps.overall(), cover, touched);
             int third = Math.max(1, maps.calls() / 3);
             double[] early = maps.calls() == 0 ? new double[] {Double.NaN, Double.NaN}
-                    : insideOutside(maps.overCalls(0, third), cover);
+                    : insideOutside(maps.overCalls(0, third), cover, touched);
             return new RouterShare(all[0], all[1], early[0], early[1]);
         }
 
-        /** Share of each latent cell covered by the region's mask (area average). */
-        static double[] coverage(SubjectRegion region, int h, int w) {
+        /** Share of each latent cell ({@code h x w}) covered by the mask ({@code width x height}), area average. */
+        static double[] coverage(boolean[] mask, int width, int height, int h, int w) {
             double[] cover = new double[h * w];
             int[] count = new int[h * w];
-            for (int y = 0; y < region.height(); y++) {
-                int cy = y * h / region.height();
-                for (int x = 0; x < region.width(); x++) {
-                    int cell = cy * w + x * w / region.width();
+            for (int y = 0; y < height; y++) {
+                int cy = y * h / height;
+                for (int x = 0; x < width; x++) {
+                    int cell = cy * w + x * w / width;
                     count[cell]++;
-                    if (region.mask()[y * region.width() + x]) {
+                    if (mask[y * width + x]) {
                         cover[cell]++;
                     }
                 }
@@ -279,14 +494,15 @@ public final class Evaluation {
             return cover;
         }
 
-        static double[] insideOutside(float[] map, double[] cover) {
+        /** Mean of the map over cells at least half inside, and over cells no subject touches. */
+        static double[] insideOutside(float[] map, double[] cover, double[] touched) {
             double in = 0, out = 0;
             int nIn = 0, nOut = 0;
             for (int i = 0; i < map.length; i++) {
                 if (cover[i] >= 0.5) {
                     in += map[i];
                     nIn++;
-                } else if (cover[i] == 0) {
+                } else if (touched[i] == 0) {
                     out += map[i];
                     nOut++;
                 }
@@ -311,11 +527,12 @@ public final class Evaluation {
         return ab / Math.sqrt(aa * bb + 1e-30);
     }
 
-    /** The image with its keyed subject region tinted. */
-    static RgbImage regionPicture(RgbImage img, SubjectRegion r) {
-        float[] m = new float[r.mask().length];
+    /** The image with its keyed subject regions tinted. */
+    static RgbImage regionPicture(RgbImage img, List<SubjectRegion> rs) {
+        boolean[] u = SubjectRegion.union(rs, img.width() * img.height());
+        float[] m = new float[u.length];
         for (int i = 0; i < m.length; i++) {
-            m[i] = r.mask()[i] ? 1 : 0;
+            m[i] = u[i] ? 1 : 0;
         }
         return Heatmap.overlay(img, m, img.height(), img.width(), 0.45f, Heatmap.Upsample.NEAREST);
     }

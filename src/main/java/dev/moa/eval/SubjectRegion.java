@@ -42,6 +42,50 @@ public record SubjectRegion(int width, int height, boolean[] mask, int area, dou
         return describe(img, mask);
     }
 
+    /**
+     * The {@code count} subjects of a picture with several: the {@code count} largest keyed blobs of at least
+     * {@link #MIN_AREA_FRACTION} of the picture, holes filled, ordered left to right by centroid (the order the
+     * toy world's captions name them in). Missing subjects (blobs merged or not drawn) come last as empty regions.
+     */
+    public static List<SubjectRegion> findAll(RgbImage img, SceneModel scene, int count) {
+        if (count == 1) {
+            return List.of(find(img, scene));
+        }
+        int w = img.width(), h = img.height();
+        boolean[] far = new boolean[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                far[y * w + x] = scene.distance(img.rgb(x, y)) > KEY_THRESHOLD;
+            }
+        }
+        List<List<Integer>> blobs = new ArrayList<>(components(far, w, h));
+        blobs.removeIf(b -> b.size() < MIN_AREA_FRACTION * w * h);
+        blobs.sort((a, b) -> Integer.compare(b.size(), a.size()));
+        blobs = new ArrayList<>(blobs.subList(0, Math.min(count, blobs.size())));
+        blobs.sort(java.util.Comparator.comparingDouble(b -> b.stream().mapToInt(p -> p % w).average().orElse(0)));
+        List<SubjectRegion> out = new ArrayList<>();
+        for (List<Integer> b : blobs) {
+            boolean[] mask = new boolean[w * h];
+            b.forEach(p -> mask[p] = true);
+            out.add(describe(img, fillHoles(mask, w, h)));
+        }
+        while (out.size() < count) {
+            out.add(describe(img, new boolean[w * h]));
+        }
+        return out;
+    }
+
+    /** Union of several regions' masks. */
+    public static boolean[] union(List<SubjectRegion> regions, int pixels) {
+        boolean[] u = new boolean[pixels];
+        for (SubjectRegion r : regions) {
+            for (int i = 0; i < pixels; i++) {
+                u[i] |= r.mask()[i];
+            }
+        }
+        return u;
+    }
+
     /** The region given by {@code mask} with its colours (for ground-truth masks and tests). */
     public static SubjectRegion describe(RgbImage img, boolean[] mask) {
         int w = img.width(), h = img.height();

@@ -1,6 +1,7 @@
 package dev.moa.eval;
 
 import dev.moa.image.RgbImage;
+import dev.moa.toy.ToyIdentity;
 import dev.moa.toy.ToyPattern;
 import dev.moa.toy.ToyPicture;
 import dev.moa.toy.ToyWorld;
@@ -65,14 +66,19 @@ public final class ToyProbe {
         for (int i = 0; i < n; i++) {
             ToyPicture p = world.scene(i);
             RgbImage img = i % 2 == 1 ? blur(p.image()) : p.image();
-            SubjectRegion r = SubjectRegion.find(img, scenes.get(p.scene()));
-            if (!r.found()) {
-                continue;
+            // several subjects: the keyed blobs left to right are the parts in order (as the evaluation reads them)
+            List<SubjectRegion> rs = SubjectRegion.findAll(img, scenes.get(p.scene()), p.parts().size());
+            for (int k = 0; k < rs.size(); k++) {
+                SubjectRegion r = rs.get(k);
+                if (!r.found() || (rs.size() > 1 && !rs.get(rs.size() - 1).found())) {
+                    continue;
+                }
+                ToyIdentity id = p.parts().get(k).identity();
+                sx.add(quadratic(shapeFeatures(r)));
+                px.add(quadratic(patternFeatures(r)));
+                sy.add(ToyWorld.SHAPES.indexOf(id.shape()));
+                py.add(id.pattern().ordinal());
             }
-            sx.add(quadratic(shapeFeatures(r)));
-            px.add(quadratic(patternFeatures(r)));
-            sy.add(ToyWorld.SHAPES.indexOf(p.identity().shape()));
-            py.add(p.identity().pattern().ordinal());
         }
         double[][] sxa = sx.toArray(new double[0][]);
         int[] sya = sy.stream().mapToInt(Integer::intValue).toArray();
@@ -86,14 +92,25 @@ public final class ToyProbe {
         ToyProbe probe = new ToyProbe(scenes, shape, pattern, ok / (double) sxa.length, 0, 0);
         int m = Math.max(1, n / 4), shapeOk = 0, patternOk = 0, seen = 0;
         for (int i = 0; i < m; i++) {
-            ToyPicture p = world.scene(world.heldOutIdentity(i), 2_000_000 + i);
-            Reading r = probe.read(i % 2 == 1 ? blur(p.image()) : p.image(), p.scene());
-            if (r == null) {
-                continue;
+            ToyIdentity id = world.heldOutIdentity(i);
+            ToyPicture p = world.scene(id, 2_000_000 + i);
+            if (world.maxSubjects() > 1 && i % 3 == 2) {   // the full world: a third are pairs of small subjects
+                ToyIdentity other = world.heldOutIdentity(m + i);
+                if (other.shape() != id.shape()) {
+                    p = world.group(List.of(id, other), p.scene(), 2_000_000 + i);
+                }
             }
-            seen++;
-            shapeOk += r.shape() == p.identity().shape() ? 1 : 0;
-            patternOk += r.pattern() == p.identity().pattern() ? 1 : 0;
+            RgbImage img = i % 2 == 1 ? blur(p.image()) : p.image();
+            List<SubjectRegion> rs = SubjectRegion.findAll(img, scenes.get(p.scene()), p.parts().size());
+            for (int k = 0; k < rs.size(); k++) {
+                Reading r = probe.read(rs.get(k));
+                if (r == null) {
+                    continue;
+                }
+                seen++;
+                shapeOk += r.shape() == p.parts().get(k).identity().shape() ? 1 : 0;
+                patternOk += r.pattern() == p.parts().get(k).identity().pattern() ? 1 : 0;
+            }
         }
         return new ToyProbe(scenes, shape, pattern, probe.trainShapeAccuracy, shapeOk / (double) Math.max(1, seen),
                 patternOk / (double) Math.max(1, seen));

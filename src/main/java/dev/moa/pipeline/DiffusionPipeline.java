@@ -276,6 +276,17 @@ public final class DiffusionPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * The picture through the VAE and back (the encoder's mean, decoded): what a perfect model could at best show of
+     * it through this VAE (the evaluation's ceiling).
+     */
+    public RgbImage roundTrip(RgbImage picture) {
+        try (NDManager m = model.manager().newSubManager()) {
+            float[] hwc = model.decodeToImages(encode(picture, picture.width(), picture.height(), m)).get(0);
+            return RgbImage.fromFloatHwc(hwc, picture.height(), picture.width());
+        }
+    }
+
     private NDArray encode(RgbImage picture, int width, int height, NDManager m) {
         RgbImage sized = picture.width() == width && picture.height() == height ? picture
                 : dev.moa.image.Resample.resize(picture, width, height, dev.moa.image.Resample.Filter.BICUBIC);

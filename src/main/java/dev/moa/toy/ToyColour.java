@@ -28,6 +28,19 @@ public record ToyColour(double hue, double saturation, double value) {
         }
     }
 
+    /** The colour of {@code 0xRRGGBB} (hue, saturation, value; for ground truth stored as RGB). */
+    public static ToyColour ofRgb(int rgb) {
+        double r = ((rgb >> 16) & 0xFF) / 255.0, g = ((rgb >> 8) & 0xFF) / 255.0, b = (rgb & 0xFF) / 255.0;
+        double max = Math.max(r, Math.max(g, b)), min = Math.min(r, Math.min(g, b)), d = max - min;
+        double h = 0;
+        if (d > 0) {
+            h = max == r ? ((g - b) / d) / 6 : max == g ? ((b - r) / d + 2) / 6 : ((r - g) / d + 4) / 6;
+            h = h - Math.floor(h);
+            h = h >= 1 ? 0 : h;
+        }
+        return new ToyColour(h, max == 0 ? 0 : d / max, max);
+    }
+
     /** 0xRRGGBB. */
     public int rgb() {
         return dev.moa.train.data.SyntheticDataset.hsv(hue, saturation, value);

@@ -38,8 +38,9 @@ public final class ToyMoaBatches implements BatchSource {
 
     @Override
     public String description() {
-        return "toy world (seed " + world.seed() + "): pictures rendered on the fly, training identities only, "
-                + ToyWorld.SIZE + " px, references rendered separately";
+        return "toy world (seed " + world.seed() + ", up to " + world.maxSubjects() + " subject"
+                + (world.maxSubjects() == 1 ? "" : "s") + " per picture): pictures rendered on the fly, training"
+                + " identities only, " + ToyWorld.SIZE + " px, references rendered separately";
     }
 
     @Override
@@ -49,7 +50,12 @@ public final class ToyMoaBatches implements BatchSource {
             long i = index * batchSize + k;
             ToyPicture scene = world.scene(i);
             boolean uncond = new SplittableRandom(world.seed() * 1_000_003 + i).nextDouble() < uncondProb;
-            out.add(example("toy-" + i, scene, world.reference(scene.identity(), i), uncond));
+            List<ToyPicture> refs = new ArrayList<>();
+            for (int j = 0; j < scene.parts().size(); j++) {
+                // the first subject's reference index is part 1's, so its batches are unchanged
+                refs.add(world.reference(scene.parts().get(j).identity(), j == 0 ? i : i + j * 1_000_000_007L));
+            }
+            out.add(example("toy-" + i, scene, refs, uncond));
         }
         return out;
     }
@@ -65,26 +71,33 @@ public final class ToyMoaBatches implements BatchSource {
         List<TrainingExample> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             ToyIdentity id = world.heldOutIdentity(i);
-            out.add(example("toy-held-out-" + i, world.scene(id, 9_000_000 + i), world.reference(id, 9_100_000 + i), false));
+            out.add(example("toy-held-out-" + i, world.scene(id, 9_000_000 + i), List.of(world.reference(id, 9_100_000 + i)),
+                    false));
         }
         return out;
     }
 
-    private TrainingExample example(String id, ToyPicture scene, ToyPicture reference, boolean uncond) {
+    /** One example: every subject of the scene bound to its class word, with its own mask and reference. */
+    private TrainingExample example(String id, ToyPicture scene, List<ToyPicture> references, boolean uncond) {
         int r = ToyWorld.SIZE;
         if (uncond) {
             return new TrainingExample(id, scene.chwSigned(), r, "", tokenizer.encodePadded(""), List.of(),
                     processor.outHeight(), true, false);
         }
         String caption = scene.caption();
-        String word = scene.identity().classWord();
-        SubjectPrompt bound = SubjectPrompt.bind(tokenizer, caption, List.of(word));
-        float[] mask = new float[r * r];
-        for (int p = 0; p < mask.length; p++) {
-            mask[p] = scene.mask()[p] != 0 ? 1f : 0f;
+        List<String> words = scene.parts().stream().map(p -> p.identity().classWord()).toList();
+        SubjectPrompt bound = SubjectPrompt.bind(tokenizer, caption, words);
+        List<SubjectSample> subjects = new ArrayList<>();
+        for (int k = 0; k < words.size(); k++) {
+            byte[] own = scene.parts().get(k).mask();
+            float[] mask = new float[r * r];
+            for (int p = 0; p < mask.length; p++) {
+                mask[p] = own[p] != 0 ? 1f : 0f;
+            }
+            subjects.add(new SubjectSample(words.get(k), bound.positions()[k], mask,
+                    processor.preprocess(references.get(k).image()), k));
         }
-        SubjectSample s = new SubjectSample(word, bound.positions()[0], mask, processor.preprocess(reference.image()), 0);
-        return new TrainingExample(id, scene.chwSigned(), r, caption, tokenizer.encodePadded(caption), List.of(s),
+        return new TrainingExample(id, scene.chwSigned(), r, caption, tokenizer.encodePadded(caption), subjects,
                 processor.outHeight(), false, false);
     }
 }

@@ -2,6 +2,7 @@ package dev.moa.toy;
 
 import dev.moa.image.RgbImage;
 import dev.moa.train.data.SyntheticDataset.Scene;
+import java.util.List;
 
 /**
  * One rendered picture of the toy world with its ground truth.
@@ -18,9 +19,19 @@ import dev.moa.train.data.SyntheticDataset.Scene;
  * @param cy subject centre y in pixels
  * @param radius subject radius in pixels
  * @param angle subject rotation in radians
+ * @param parts every subject with its own mask, in the caption's order (one for a single-subject picture, whose
+ *     fields above then describe it; for several, the fields above describe the first and {@code mask} is the union)
  */
 public record ToyPicture(RgbImage image, RgbImage background, byte[] mask, ToyIdentity identity, Scene scene,
-        String caption, String description, int[] palette, double cx, double cy, double radius, double angle) {
+        String caption, String description, int[] palette, double cx, double cy, double radius, double angle,
+        List<Part> parts) {
+
+    /** One subject of the picture: who it is, where it is drawn, and the pixels it covers (visible ones only). */
+    public record Part(ToyIdentity identity, byte[] mask, double cx, double cy, double radius, double angle) {}
+
+    public ToyPicture {
+        parts = List.copyOf(parts);
+    }
 
     /** Whether this is a reference-style picture (subject alone on a plain or noise background). */
     public boolean isReference() {

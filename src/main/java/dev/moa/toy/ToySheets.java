@@ -86,15 +86,21 @@ public final class ToySheets {
         return out;
     }
 
-    /** The subject mask as a black/white picture. */
+    /** The subjects' masks: white for the first, then red and blue, in the caption's order. */
     public static RgbImage maskImage(ToyPicture p) {
         int s = p.image().width();
         byte[] b = new byte[s * s * 3];
-        for (int i = 0; i < s * s; i++) {
-            byte v = p.mask()[i] != 0 ? (byte) 255 : 0;
-            b[i * 3] = v;
-            b[i * 3 + 1] = v;
-            b[i * 3 + 2] = v;
+        int[] colours = {0xFFFFFF, 0xFF6060, 0x60A0FF};   // one colour per subject, in the caption's order
+        for (int k = 0; k < p.parts().size(); k++) {
+            byte[] m = p.parts().get(k).mask();
+            int c = colours[k % colours.length];
+            for (int i = 0; i < s * s; i++) {
+                if (m[i] != 0) {
+                    b[i * 3] = (byte) (c >> 16);
+                    b[i * 3 + 1] = (byte) (c >> 8);
+                    b[i * 3 + 2] = (byte) c;
+                }
+            }
         }
         return new RgbImage(s, s, b);
     }

@@ -36,14 +36,38 @@ public final class ToyWorld {
     private static final long SPLIT_SALT = 0x70795F73706C6974L;
     private static final long TAG_TRAIN_ID = 1, TAG_HELD_ID = 2, TAG_SCENE = 3, TAG_BG = 4, TAG_REF = 5, TAG_NOISE = 6;
 
-    private final long seed;
+    /** Most subjects one picture of the full world holds. */
+    public static final int MAX_SUBJECTS = 3;
 
+    private static final long TAG_COUNT = 7, TAG_GROUP = 8, TAG_PLACE = 9, TAG_COMPANION = 10;
+
+    private final long seed;
+    private final int maxSubjects;
+
+    /** Part 1's world: one large subject per picture. */
     public ToyWorld(long seed) {
+        this(seed, 1);
+    }
+
+    /**
+     * @param maxSubjects subjects per training picture: 1 = part 1's world (one large subject); 2 or 3 = the full
+     *     world, where a picture holds 1 to {@code maxSubjects} subjects of different shapes, in equal shares
+     */
+    public ToyWorld(long seed, int maxSubjects) {
+        if (maxSubjects < 1 || maxSubjects > MAX_SUBJECTS) {
+            throw new IllegalArgumentException("subjects per picture must be 1.." + MAX_SUBJECTS + ", got " + maxSubjects);
+        }
         this.seed = seed;
+        this.maxSubjects = maxSubjects;
     }
 
     public long seed() {
         return seed;
+    }
+
+    /** Subjects per training picture at most. */
+    public int maxSubjects() {
+        return maxSubjects;
     }
 
     // ------------------------------------------------------------------------------------------ identities
@@ -100,9 +124,108 @@ public final class ToyWorld {
 
     // ------------------------------------------------------------------------------------------ pictures
 
-    /** The {@code index}-th training scene picture: a fresh training identity on a scene. */
+    /**
+     * The {@code index}-th training scene picture: fresh training identities on a scene (one in part 1's world; 1 to
+     * {@link #maxSubjects()} of different shapes in the full world).
+     */
     public ToyPicture scene(long index) {
-        return scene(trainingIdentity(index), index);
+        if (maxSubjects == 1) {
+            return scene(trainingIdentity(index), index);
+        }
+        int count = 1 + Rng.of(seed, TAG_COUNT, index).nextInt(maxSubjects);
+        if (count == 1) {
+            return scene(trainingIdentity(index), index);
+        }
+        List<ToyIdentity> ids = new ArrayList<>();
+        ids.add(trainingIdentity(index));
+        for (long k = 1; ids.size() < count; k++) {
+            ToyIdentity id = drawIdentity(TAG_COMPANION, index * 64 + k, false);
+            if (ids.stream().noneMatch(o -> o.shape() == id.shape())) {
+                ids.add(id);
+            }
+        }
+        Scene scene = SCENES.get(Rng.of(seed, TAG_SCENE, index).nextInt(SCENES.size()));
+        return group(ids, scene, index);
+    }
+
+    /**
+     * Several subjects (of different shapes, 2 or more) on one scene, side by side with little overlap, each smaller
+     * than a lone subject; placement from {@code index}. The caption names them left to right ("a photo of a disc and
+     * a star on a beach") and {@link ToyPicture#parts()} lists them in that order.
+     */
+    public ToyPicture group(List<ToyIdentity> ids, Scene scene, long index) {
+        int k = ids.size();
+        if (k < 2 || k > MAX_SUBJECTS) {
+            throw new IllegalArgumentException("a group holds 2.." + MAX_SUBJECTS + " subjects, got " + k);
+        }
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < i; j++) {
+                if (ids.get(i).shape() == ids.get(j).shape()) {
+                    throw new IllegalArgumentException("a group's subjects need different shapes (class words): "
+                            + ids.get(i).classWord() + " twice");
+                }
+            }
+        }
+        Rng r = Rng.of(seed, TAG_GROUP, index);
+        float[] bg = SyntheticScenes.background(scene, SIZE, SIZE, seed, TAG_BG, index);
+        double lo = k == 2 ? 0.20 : 0.16, hi = k == 2 ? 0.26 : 0.21;
+        double[] radius = new double[k], cx = new double[k], cy = new double[k];
+        for (int i = 0; i < k; i++) {
+            radius[i] = SIZE * r.uniform(lo, hi);
+        }
+        place(radius, cx, cy, Rng.of(seed, TAG_PLACE, index));
+        Integer[] order = new Integer[k];
+        for (int i = 0; i < k; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(cx[a], cx[b]));
+        List<Placement> placed = new ArrayList<>();
+        for (int i : order) {
+            placed.add(new Placement(ids.get(i), cx[i], cy[i], radius[i], Math.toRadians(r.uniform(-30, 30))));
+        }
+        double light = r.uniform(0, 2 * Math.PI);
+        StringBuilder caption = new StringBuilder("a photo of ");
+        StringBuilder description = new StringBuilder();
+        for (int i = 0; i < k; i++) {
+            String sep = i == 0 ? "" : i == k - 1 ? " and " : ", ";
+            caption.append(sep).append("a ").append(placed.get(i).identity().classWord());
+            description.append(sep).append(placed.get(i).identity().description());
+        }
+        return compose(bg, placed, scene, light, r, caption + " " + scene.phrase, description + " " + scene.phrase);
+    }
+
+    /**
+     * Centres for discs of the given radii inside the picture, overlapping by at most a tenth of their radii (shapes
+     * are drawn inside their radius, so they barely touch); radii shrink by 5 % after every 200 failed tries.
+     */
+    private static void place(double[] radius, double[] cx, double[] cy, Rng r) {
+        for (int attempt = 0; ; attempt++) {
+            if (attempt > 0 && attempt % 200 == 0) {
+                for (int i = 0; i < radius.length; i++) {
+                    radius[i] *= 0.95;
+                }
+            }
+            boolean ok = true;
+            for (int i = 0; i < radius.length && ok; i++) {
+                cx[i] = r.uniform(radius[i] * 0.9, SIZE - radius[i] * 0.9);
+                cy[i] = r.uniform(radius[i] * 0.9, SIZE - radius[i] * 0.9);
+                for (int j = 0; j < i && ok; j++) {
+                    ok = Math.hypot(cx[i] - cx[j], cy[i] - cy[j]) >= 0.9 * (radius[i] + radius[j]);
+                }
+            }
+            if (ok) {
+                return;
+            }
+        }
+    }
+
+    /** The caption for several class words on a scene, named in the given order. */
+    public static String captionFor(List<Shape> shapes, Scene scene) {
+        StringBuilder caption = new StringBuilder("a photo of ");
+        for (int i = 0; i < shapes.size(); i++) {
+            caption.append(i == 0 ? "" : i == shapes.size() - 1 ? " and " : ", ").append("a ").append(shapes.get(i).word());
+        }
+        return caption + " " + scene.phrase;
     }
 
     /** {@code id} on the {@code index}-th scene draw (scene, placement, lighting). */
@@ -121,7 +244,7 @@ public final class ToyWorld {
         double cy = r.uniform(radius * 0.9, SIZE - radius * 0.9);
         double angle = Math.toRadians(r.uniform(-30, 30));
         double light = r.uniform(0, 2 * Math.PI);
-        return compose(bg, id, scene, cx, cy, radius, angle, light, r,
+        return compose(bg, List.of(new Placement(id, cx, cy, radius, angle)), scene, light, r,
                 captionFor(id.shape(), scene), id.description() + " " + scene.phrase);
     }
 
@@ -137,7 +260,8 @@ public final class ToyWorld {
         double cy = r.uniform(Math.min(radius, SIZE / 2.0), SIZE - Math.min(radius, SIZE / 2.0));
         double angle = Math.toRadians(r.uniform(-45, 45));
         double light = r.uniform(0, 2 * Math.PI);
-        return compose(bg, id, null, cx, cy, radius, angle, light, r, "a photo of a " + id.classWord(), id.description());
+        return compose(bg, List.of(new Placement(id, cx, cy, radius, angle)), null, light, r,
+                "a photo of a " + id.classWord(), id.description());
     }
 
     /** The diffusion model's caption: "a photo of a disc on a beach". */
@@ -184,41 +308,57 @@ public final class ToyWorld {
         return px;
     }
 
-    /** Paints the subject over {@code bg} (2x2 supersampled), adds sensor noise, keeps the ground truth. */
-    private static ToyPicture compose(float[] bg, ToyIdentity id, Scene scene, double cx, double cy, double radius,
-            double angle, double light, Rng r, String caption, String description) {
+    /** Where one subject is painted. */
+    private record Placement(ToyIdentity identity, double cx, double cy, double radius, double angle) {}
+
+    /**
+     * Paints the subjects over {@code bg} in order (2x2 supersampled; a later subject covers an earlier one where they
+     * overlap), adds sensor noise, keeps the ground truth: each subject's own mask and the union.
+     */
+    private static ToyPicture compose(float[] bg, List<Placement> subjects, Scene scene, double light, Rng r,
+            String caption, String description) {
         int n = SIZE * SIZE;
         float[] px = bg.clone();
         byte[] mask = new byte[n];
-        double cos = StrictMath.cos(angle), sin = StrictMath.sin(angle);
+        byte[][] own = new byte[subjects.size()][n];
         double lx = StrictMath.cos(light), ly = StrictMath.sin(light);
-        int c1 = id.primary().rgb(), c2 = id.secondary().rgb();
-        for (int y = 0; y < SIZE; y++) {
-            for (int x = 0; x < SIZE; x++) {
-                double[] acc = new double[3];
-                int inside = 0;
-                for (int s = 0; s < 4; s++) {
-                    double du = (x + 0.25 + 0.5 * (s & 1) - cx) / radius, dv = (y + 0.25 + 0.5 * (s >> 1) - cy) / radius;
-                    double u = cos * du + sin * dv, v = -sin * du + cos * dv;
-                    if (!SyntheticScenes.inside(id.shape(), u, v)) {
+        for (int k = 0; k < subjects.size(); k++) {
+            Placement s = subjects.get(k);
+            ToyIdentity id = s.identity();
+            double cos = StrictMath.cos(s.angle()), sin = StrictMath.sin(s.angle());
+            int c1 = id.primary().rgb(), c2 = id.secondary().rgb();
+            for (int y = 0; y < SIZE; y++) {
+                for (int x = 0; x < SIZE; x++) {
+                    double[] acc = new double[3];
+                    int inside = 0;
+                    for (int q = 0; q < 4; q++) {
+                        double du = (x + 0.25 + 0.5 * (q & 1) - s.cx()) / s.radius();
+                        double dv = (y + 0.25 + 0.5 * (q >> 1) - s.cy()) / s.radius();
+                        double u = cos * du + sin * dv, v = -sin * du + cos * dv;
+                        if (!SyntheticScenes.inside(id.shape(), u, v)) {
+                            continue;
+                        }
+                        inside++;
+                        int c = id.pattern().secondColour(u, v) ? c2 : c1;
+                        double shade = 1 + 0.10 * (du * lx + dv * ly);
+                        acc[0] += ((c >> 16) & 0xFF) * shade;
+                        acc[1] += ((c >> 8) & 0xFF) * shade;
+                        acc[2] += (c & 0xFF) * shade;
+                    }
+                    if (inside == 0) {
                         continue;
                     }
-                    inside++;
-                    int c = id.pattern().secondColour(u, v) ? c2 : c1;
-                    double shade = 1 + 0.10 * (du * lx + dv * ly);
-                    acc[0] += ((c >> 16) & 0xFF) * shade;
-                    acc[1] += ((c >> 8) & 0xFF) * shade;
-                    acc[2] += (c & 0xFF) * shade;
-                }
-                if (inside == 0) {
-                    continue;
-                }
-                int o = (y * SIZE + x) * 3;
-                for (int c = 0; c < 3; c++) {
-                    px[o + c] = (float) ((acc[c] + px[o + c] * (4 - inside)) / 4);
-                }
-                if (inside >= 2) {
-                    mask[y * SIZE + x] = 1;
+                    int o = (y * SIZE + x) * 3;
+                    for (int c = 0; c < 3; c++) {
+                        px[o + c] = (float) ((acc[c] + px[o + c] * (4 - inside)) / 4);
+                    }
+                    if (inside >= 2) {
+                        mask[y * SIZE + x] = 1;
+                        for (int j = 0; j < k; j++) {
+                            own[j][y * SIZE + x] = 0;
+                        }
+                        own[k][y * SIZE + x] = 1;
+                    }
                 }
             }
         }
@@ -232,8 +372,16 @@ public final class ToyWorld {
                 bgBytes[p * 3 + c] = (byte) Math.max(0, Math.min(255, (int) Math.rint(bg[p * 3 + c])));
             }
         }
-        return new ToyPicture(new RgbImage(SIZE, SIZE, bytes), new RgbImage(SIZE, SIZE, bgBytes), mask, id, scene,
-                caption, description, palette(bgBytes, mask), cx, cy, radius, angle);
+        List<ToyPicture.Part> parts = new ArrayList<>();
+        for (int k = 0; k < subjects.size(); k++) {
+            Placement s = subjects.get(k);
+            parts.add(new ToyPicture.Part(s.identity(), subjects.size() == 1 ? mask : own[k], s.cx(), s.cy(), s.radius(),
+                    s.angle()));
+        }
+        Placement first = subjects.get(0);
+        return new ToyPicture(new RgbImage(SIZE, SIZE, bytes), new RgbImage(SIZE, SIZE, bgBytes), mask, first.identity(),
+                scene, caption, description, palette(bgBytes, mask), first.cx(), first.cy(), first.radius(), first.angle(),
+                parts);
     }
 
     /**

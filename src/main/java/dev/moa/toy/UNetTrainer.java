@@ -60,10 +60,16 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
      *
      * @param descriptionProb share of the (non-empty) captions that describe the subject in full, "a photo of a red and
      *     blue striped disc on a beach", instead of naming its class only; 0 = class captions only
+     * @param worldSubjects subjects per training picture at most ({@link ToyWorld#ToyWorld(long, int)}: 1 = part 1's
+     *     world, 3 = the full world)
      */
-    public record Diffusion(double uncondProb, double snrGamma, double emaDecay, double descriptionProb) {
+    public record Diffusion(double uncondProb, double snrGamma, double emaDecay, double descriptionProb, int worldSubjects) {
         public Diffusion(double uncondProb, double snrGamma, double emaDecay) {
             this(uncondProb, snrGamma, emaDecay, 0);
+        }
+
+        public Diffusion(double uncondProb, double snrGamma, double emaDecay, double descriptionProb) {
+            this(uncondProb, snrGamma, emaDecay, descriptionProb, 1);
         }
     }
 
@@ -96,7 +102,7 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
         this.vaeDir = vaeDir;
         this.textDir = textDir;
         this.tokenizerDir = tokenizerDir;
-        this.world = new ToyWorld(settings.seed());
+        this.world = new ToyWorld(settings.seed(), diffusion.worldSubjects());
         this.vae = AutoencoderKL.load(vaeDir, frozen);
         this.text = ClipTextModel.load(textDir, frozen);
         this.tokenizer = ClipTokenizer.fromFolder(tokenizerDir);
@@ -184,6 +190,7 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
         o.addProperty("snr_gamma", diffusion.snrGamma());
         o.addProperty("ema_decay", diffusion.emaDecay());
         o.addProperty("description_prob", diffusion.descriptionProb());
+        o.addProperty("world_subjects", diffusion.worldSubjects());
         return o;
     }
 
@@ -378,7 +385,16 @@ public final class UNetTrainer extends BaseTrainer<UNetTrainer.Batch> {
 
     @Override
     protected Path sample(Path dir) throws IOException {
-        RgbImage grid = sampleGrid(samplePrompts(), 6, 25, 5.0);
+        List<String> prompts = new ArrayList<>(samplePrompts());
+        if (world.maxSubjects() > 1) {
+            prompts.add(ToyWorld.captionFor(List.of(ToyWorld.SHAPES.get(0), ToyWorld.SHAPES.get(3)), ToyWorld.SCENES.get(0)));
+            prompts.add(ToyWorld.captionFor(List.of(ToyWorld.SHAPES.get(4), ToyWorld.SHAPES.get(1)), ToyWorld.SCENES.get(2)));
+        }
+        if (world.maxSubjects() > 2) {
+            prompts.add(ToyWorld.captionFor(List.of(ToyWorld.SHAPES.get(2), ToyWorld.SHAPES.get(0), ToyWorld.SHAPES.get(4)),
+                    ToyWorld.SCENES.get(1)));
+        }
+        RgbImage grid = sampleGrid(prompts, 6, 25, 5.0);
         Files.createDirectories(dir);
         Path f = dir.resolve(String.format(Locale.ROOT, "step-%07d.png", step()));
         dev.moa.image.PngWriter.write(f, grid, dev.moa.image.Provenance.generated(java.util.Map.of()));

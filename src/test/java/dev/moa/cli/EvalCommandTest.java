@@ -106,6 +106,46 @@ class EvalCommandTest {
     }
 
     @Test
+    void fullWorldCasesMeasureTwoSubjectsMorphsAndComparedCheckpoints() throws Exception {
+        Path casesDir = dir.resolve("full");
+        CliRunner.Result made = CliRunner.run("eval", "--make-toy-cases", casesDir.toString(), "--world-subjects", "3",
+                "--identities", "1", "--seeds", "1");
+        assertEquals(0, made.code(), made.toString());
+        List<String> lines = Files.readAllLines(casesDir.resolve("cases.jsonl"));
+        assertEquals(10 + 10 + 1, lines.size(), "10 single-subject prompts, 10 two-subject prompts, one morph");
+        assertTrue(lines.get(1).contains("\"classes\":[") && lines.get(1).contains("-with\""), lines.get(1));
+        assertTrue(lines.get(10).contains("\"p000-beach-ab\"") && lines.get(20).contains("\"kind\":\"morph\""), lines.get(20));
+        // one case of each kind, with the tiny models
+        Path picked = casesDir.resolve("picked.jsonl");
+        Files.writeString(picked, lines.get(1) + "\n" + lines.get(10) + "\n" + lines.get(20) + "\n");
+        Path out = dir.resolve("full-out");
+        CliRunner.Result r = CliRunner.run("eval", "--model", Fixtures.path("models/tiny-sd").toString(), "--moa",
+                Fixtures.path("models/tiny-moa").toString(), "--compare", "alone=" + Fixtures.path("models/tiny-moa")
+                + ":personal", "--cases", picked.toString(), "--output", out.toString(), "--steps", "2",
+                "--probe-pictures", "200", "-q");
+        assertEquals(0, r.code(), r.toString());
+        JsonObject figures = Json.read(out.resolve("figures.json")).getAsJsonObject("figures");
+        assertEquals(2, figures.getAsJsonObject("two subjects: binding, MoA").get("images").getAsInt(), "each of two subjects");
+        assertEquals(1, figures.getAsJsonObject("two subjects: background change").get("images").getAsInt());
+        assertTrue(figures.has("morph: end frames found") && figures.has("background change"), figures.keySet().toString());
+        assertTrue(Files.exists(out.resolve("figures-alone.json")));
+        String table = Files.readString(out.resolve("table.md"));
+        assertTrue(table.startsWith("| figure | MoA | alone | prior | ceiling |"), table);
+        assertTrue(table.contains("| MoA colour error / personalized-only's |") && table.contains("| two-subject binding"
+                + " accuracy |") && table.contains("| MoA background change / no-router-loss model's | not measured |"), table);
+        assertTrue(Files.exists(out.resolve("sheets/m000-beach-seed100000.png")), "the morph strip");
+        r = CliRunner.run("eval", "--moa", Fixtures.path("models/tiny-moa").toString(), "--compare", "x=" + dir.resolve("none"),
+                "--cases", picked.toString(), "--output", out.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("is not a MoA checkpoint"), r.err());
+        r = CliRunner.run("eval", "--moa", Fixtures.path("models/tiny-moa").toString(), "--compare", "novalue",
+                "--cases", picked.toString(), "--output", out.toString());
+        assertTrue(r.err().contains("expected NAME=DIR"), r.err());
+        r = CliRunner.run("eval", "--make-toy-cases", casesDir.toString(), "--world-subjects", "4");
+        assertTrue(r.err().contains("--world-subjects must be 1..3, got 4"), r.err());
+    }
+
+    @Test
     void badInputGivesClearErrors() throws Exception {
         CliRunner.Result r = CliRunner.run("eval", "--cases", "x.jsonl");
         assertNotEquals(0, r.code());

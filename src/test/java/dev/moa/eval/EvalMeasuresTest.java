@@ -132,7 +132,7 @@ class EvalMeasuresTest {
         // y 4..9 are covered fully; cells beside it not at all
         SubjectRegion r = SubjectRegion.find(square(64, 16, 16, 48, 40, 0xD02020, 0x2040D0), GREY_SCENE);
         int h = 16, w = 16;
-        double[] cover = Evaluation.RouterShare.coverage(r, h, w);
+        double[] cover = Evaluation.RouterShare.coverage(r.mask(), 64, 64, h, w);
         assertEquals(1.0, cover[5 * w + 6], 1e-12);
         assertEquals(0.0, cover[12 * w + 2], 1e-12);
         // six calls: the router personalizes inside (0.9) and not outside (0.1) in the first two, 0.5 everywhere later
@@ -149,13 +149,89 @@ class EvalMeasuresTest {
             }
         }
         dev.moa.moa.RouterMaps maps = new dev.moa.moa.RouterMaps(h, w, overall, java.util.Map.of(), java.util.Map.of(), calls);
-        Evaluation.RouterShare s = Evaluation.RouterShare.of(maps, r);
+        Evaluation.RouterShare s = Evaluation.RouterShare.of(maps, r.mask(), r.mask(), 64, 64);
         assertEquals((2 * 0.9 + 4 * 0.5) / 6, s.inside(), 1e-6);
         assertEquals((2 * 0.1 + 4 * 0.5) / 6, s.outside(), 1e-6);
         assertEquals(0.9, s.insideEarly(), 1e-6, "first third = the first two of six calls");
         assertEquals(0.1, s.outsideEarly(), 1e-6);
         // no subject: no inside
         SubjectRegion none = SubjectRegion.find(square(64, 0, 0, 0, 0, GREY, GREY), GREY_SCENE);
-        assertTrue(Double.isNaN(Evaluation.RouterShare.of(maps, none).inside()));
+        assertTrue(Double.isNaN(Evaluation.RouterShare.of(maps, none.mask(), none.mask(), 64, 64).inside()));
+    }
+
+    @Test
+    void severalSubjectsAreFoundLeftToRightAndMissingOnesComeLastEmpty() {
+        // a blue square on the right, a larger red one on the left, and a speck too small to count
+        RgbImage img = square(64, 40, 10, 56, 26, 0x2040D0, 0x2040D0);
+        byte[] d = img.data().clone();
+        paint(d, 64, 4, 30, 28, 54, 0xD02020);
+        paint(d, 64, 2, 2, 4, 4, 0x20D020);
+        img = new RgbImage(64, 64, d);
+        java.util.List<SubjectRegion> rs = SubjectRegion.findAll(img, GREY_SCENE, 2);
+        assertEquals(24 * 24, rs.get(0).area(), "the left (red) one first");
+        assertEquals(16 * 16, rs.get(1).area());
+        assertEquals(0, rs.get(0).colourError(0xD02020, 0, false), 1e-9);
+        java.util.List<SubjectRegion> three = SubjectRegion.findAll(img, GREY_SCENE, 3);
+        assertTrue(three.get(0).found() && three.get(1).found() && !three.get(2).found(), "the speck is not a subject");
+        boolean[] u = SubjectRegion.union(three, 64 * 64);
+        int n = 0;
+        for (boolean b : u) {
+            n += b ? 1 : 0;
+        }
+        assertEquals(24 * 24 + 16 * 16, n);
+        assertEquals(1, SubjectRegion.findAll(img, GREY_SCENE, 1).size());
+        assertEquals(24 * 24, SubjectRegion.findAll(img, GREY_SCENE, 1).get(0).area(), "one subject: the largest");
+    }
+
+    private static void paint(byte[] d, int size, int x0, int y0, int x1, int y1, int c) {
+        for (int y = y0; y < y1; y++) {
+            for (int x = x0; x < x1; x++) {
+                d[(y * size + x) * 3] = (byte) (c >> 16);
+                d[(y * size + x) * 3 + 1] = (byte) (c >> 8);
+                d[(y * size + x) * 3 + 2] = (byte) c;
+            }
+        }
+    }
+
+    @Test
+    void spearmanOnRanksWithTies() {
+        double[] t = {0, 1, 2, 3, 4};
+        assertEquals(1, Ranks.spearman(t, new double[] {1, 5, 9, 30, 31}), 1e-12, "monotone, not linear: still 1");
+        assertEquals(-1, Ranks.spearman(t, new double[] {9, 8, 7, 1, 0}), 1e-12);
+        assertEquals(0.9, Ranks.spearman(t, new double[] {1, 3, 2, 4, 5}), 1e-12, "one adjacent swap of five: 1 - 6*2/120");
+        assertArrayEquals(new double[] {1.5, 1.5, 3}, Ranks.ranks(new double[] {2, 2, 7}), 1e-12);
+        assertTrue(Double.isNaN(Ranks.spearman(t, new double[] {1, 1, 1, 1, 1})), "constant: undefined");
+        assertTrue(Double.isNaN(Ranks.spearman(t, new double[] {1, 2, Double.NaN, 4, 5})), "a frame without a subject");
+    }
+
+    @Test
+    void comparisonGatesUseEachColumnsRole() {
+        Evaluation.Report moa = report(java.util.Map.of("colour error, MoA", 20.0, "colour error, prior", 50.0,
+                "background change", 0.02, "two subjects: binding, MoA", 0.95, Evaluation.MORPH_RHO_A, 0.95,
+                Evaluation.MORPH_RHO_B, -0.92, "router inside / outside, MoA", 6.0));
+        Evaluation.Report noRouter = report(java.util.Map.of("colour error, MoA", 19.0, "background change", 0.05));
+        Evaluation.Report personal = report(java.util.Map.of("colour error, MoA", 18.0, "background change", 0.2));
+        java.util.List<ComparisonTable.Column> cols = java.util.List.of(
+                new ComparisonTable.Column("MoA", ComparisonTable.Role.MOA, moa),
+                new ComparisonTable.Column("no-router-loss", ComparisonTable.Role.NO_ROUTER_LOSS, noRouter),
+                new ComparisonTable.Column("personal", ComparisonTable.Role.PERSONAL_ONLY, personal));
+        String g = ComparisonTable.gates(cols);
+        assertTrue(g.contains("| MoA colour error / prior's | 0.400 | <= 0.5 | pass |"), g);
+        assertTrue(g.contains("| MoA colour error / personalized-only's | 1.111 | <= 1.25 | pass |"), g);
+        assertTrue(g.contains("| MoA background change / no-router-loss model's | 0.400 | <= 0.5 | pass |"), g);
+        assertTrue(g.contains("| router inside / outside | 6.000 | >= 5 | pass |"), g);
+        assertFalse(g.contains("FAIL"), g);
+        String missing = ComparisonTable.gates(cols.subList(0, 1));
+        assertTrue(missing.contains("| MoA background change / no-router-loss model's | not measured | <= 0.5 |  |"), missing);
+        String table = ComparisonTable.render(cols);
+        assertTrue(table.startsWith("| figure | MoA | no-router-loss | personal | prior | ceiling |"), table);
+        assertTrue(table.contains("| colour error | 20.0 (20.0-20.0) | 19.0 (19.0-19.0) | 18.0 (18.0-18.0) | 50.0 (50.0-50.0) |"),
+                table);
+    }
+
+    private static Evaluation.Report report(java.util.Map<String, Double> values) {
+        java.util.Map<String, Figure> f = new java.util.LinkedHashMap<>();
+        values.forEach((k, v) -> f.put(k, new Figure.Builder(k).add("a", v).build()));
+        return new Evaluation.Report(f, new com.google.gson.JsonArray());
     }
 }

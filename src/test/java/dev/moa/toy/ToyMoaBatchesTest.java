@@ -52,4 +52,34 @@ class ToyMoaBatchesTest {
             assertTrue(v.id().startsWith("toy-held-out-"));
         }
     }
+
+    @Test
+    void fullWorldExamplesBindEverySubjectToItsWordMaskAndReference() throws Exception {
+        ClipTokenizer tok = ClipTokenizer.fromFolder(Fixtures.path("models/tiny-sd/tokenizer"));
+        ToyMoaBatches b = new ToyMoaBatches(new ToyWorld(3, 3), tok, ClipImageProcessor.square(32), 16, 0);
+        int several = 0;
+        for (TrainingExample e : b.batch(2)) {
+            List<SubjectSample> ss = e.subjects();
+            assertFalse(ss.isEmpty());
+            several += ss.size() > 1 ? 1 : 0;
+            float[] seen = new float[64 * 64];
+            for (int k = 0; k < ss.size(); k++) {
+                SubjectSample s = ss.get(k);
+                assertEquals(k, s.sourceIndex());
+                int[] wordIds = tok.encode(s.word());
+                assertEquals(wordIds[wordIds.length - 2], e.inputIds()[s.tokenPosition()], e.caption());
+                if (k > 0) {
+                    assertTrue(s.tokenPosition() > ss.get(k - 1).tokenPosition(), "words in the caption's order");
+                    assertFalse(java.util.Arrays.equals(s.reference(), ss.get(0).reference()), "each its own reference");
+                }
+                for (int p = 0; p < seen.length; p++) {
+                    seen[p] += s.mask()[p];
+                }
+            }
+            for (float v : seen) {
+                assertTrue(v <= 1, "subject masks do not overlap");
+            }
+        }
+        assertTrue(several > 4, several + " of 16 examples hold several subjects");
+    }
 }

@@ -161,4 +161,77 @@ class ToyWorldTest {
         // outside the mask the picture is the background (up to sensor noise and anti-aliased edges)
         assertTrue(differ < 0.05 * outside, differ + " of " + outside);
     }
+
+    @Test
+    void theFullWorldHoldsOneToThreeSubjectsOfDifferentShapesNamedLeftToRight() {
+        ToyWorld full = new ToyWorld(7, 3);
+        int[] counts = new int[4];
+        for (int i = 0; i < 300; i++) {
+            ToyPicture p = full.scene(i);
+            int k = p.parts().size();
+            counts[k]++;
+            java.util.Set<Shape> shapes = new HashSet<>();
+            double lastX = -1;
+            int union = 0;
+            for (ToyPicture.Part part : p.parts()) {
+                assertTrue(shapes.add(part.identity().shape()), "shapes differ: " + p.caption());
+                assertTrue(part.cx() >= lastX, "parts are in left-to-right order");
+                lastX = part.cx();
+                assertFalse(ToyWorld.isHeldOut(part.identity()), "training pictures hold training identities only");
+                int area = 0;
+                for (byte b : part.mask()) {
+                    area += b;
+                }
+                assertTrue(area > 60, "every subject stays visible: " + area + " px in " + p.caption());
+                union += area;
+            }
+            assertEquals(p.subjectArea(), union, "own masks are disjoint and make up the union");
+            // the caption names the parts in order: "a photo of a disc, a star and a heart on a beach"
+            int at = -1;
+            for (ToyPicture.Part part : p.parts()) {
+                int next = p.caption().indexOf("a " + part.identity().classWord(), at + 1);
+                assertTrue(next > at, p.caption());
+                at = next;
+            }
+            if (k > 1) {
+                assertTrue(p.caption().contains(" and "), p.caption());
+            }
+        }
+        for (int k = 1; k <= 3; k++) {
+            assertTrue(counts[k] > 60, "about a third each: " + java.util.Arrays.toString(counts));
+        }
+        // part 1's world is unchanged by the full world's existence: one subject, the same pictures
+        assertEquals(1, world.scene(3).parts().size());
+        assertEquals(world.scene(3).caption(), new ToyWorld(7, 1).scene(3).caption());
+    }
+
+    @Test
+    void groupsRefuseRepeatedShapesAndTooManySubjects() {
+        ToyWorld full = new ToyWorld(1, 3);
+        ToyIdentity a = full.heldOutIdentity(0);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> full.group(java.util.List.of(a, a), dev.moa.train.data.SyntheticDataset.Scene.BEACH, 0));
+        assertTrue(e.getMessage().contains("different shapes"), e.getMessage());
+        assertThrows(() -> full.group(java.util.List.of(a), dev.moa.train.data.SyntheticDataset.Scene.BEACH, 0));
+        assertThrows(() -> new ToyWorld(1, 4));
+        assertEquals("a photo of a disc, a star and a heart in the snow", ToyWorld.captionFor(java.util.List.of(Shape.DISC,
+                Shape.STAR, Shape.HEART), dev.moa.train.data.SyntheticDataset.Scene.SNOW));
+    }
+
+    private static void assertThrows(org.junit.jupiter.api.function.Executable e) {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e);
+    }
+
+    @Test
+    void coloursRoundTripThroughRgb() {
+        for (int i = 0; i < 200; i++) {
+            ToyColour c = world.heldOutIdentity(i).primary();
+            int back = ToyColour.ofRgb(c.rgb()).rgb();
+            for (int sh = 0; sh < 24; sh += 8) {
+                assertTrue(Math.abs(((back >> sh) & 0xFF) - ((c.rgb() >> sh) & 0xFF)) <= 1, Integer.toHexString(c.rgb())
+                        + " -> " + Integer.toHexString(back));
+            }
+        }
+        assertEquals(0, ToyColour.ofRgb(0x808080).saturation(), 1e-12);
+    }
 }
