@@ -114,14 +114,35 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The prompt when none is given: on the toy world one naming the first subject's word, else a sample prompt. */
+    /**
+     * The prompt when none is given: on the toy world one naming the subjects' words left to right as its captions
+     * do ("a photo of a heart and a star on a beach"), else a sample prompt.
+     */
     private String defaultPrompt(List<List<SubjectSpec>> sets, MorphSpec morph) {
         if (!model.isDefault()) {
             return moa.moaDir != null ? SAMPLE_MOA_PROMPT : SAMPLE_PROMPT;
         }
-        String word = morph != null ? morph.word()
-                : sets.isEmpty() || sets.get(0).isEmpty() ? null : sets.get(0).get(0).word();
-        return word == null || word.isBlank() ? TOY_PROMPT : "a photo of a " + word + " on a beach";
+        java.util.LinkedHashSet<String> words = new java.util.LinkedHashSet<>();
+        if (morph != null && morph.word() != null && !morph.word().isBlank()) {
+            words.add(morph.word());
+        }
+        if (!sets.isEmpty()) {
+            for (SubjectSpec s : sets.get(0)) {
+                if (s.word() != null && !s.word().isBlank()) {
+                    words.add(s.word());
+                }
+            }
+        }
+        if (words.isEmpty()) {
+            return TOY_PROMPT;
+        }
+        StringBuilder sb = new StringBuilder("a photo of ");
+        int i = 0;
+        for (String w : words) {
+            sb.append(i == 0 ? "" : i == words.size() - 1 ? " and " : ", ").append("a ").append(w);
+            i++;
+        }
+        return sb.append(" on a beach").toString();
     }
 
     private GenerationObserver progress() {

@@ -187,23 +187,24 @@ public final class Evaluation {
             boolean two = c.subjects().size() > 1;
             float[] refEmbedding = subjects.get(0).embedding().toFloatArray();
             Sheet sheet = new Sheet().columnTitles("reference", "prior", "MoA", "subject regions: prior | MoA");
-            for (long seed : c.seeds()) {
+            Conditioning.Moa cond = new Conditioning.Moa(subjects, mode, strength).withKeepBackground(keepBackground);
+            Batched batched = keepBackground ? null : batched(c, cond);
+            for (int si = 0; si < c.seeds().size(); si++) {
+                long seed = c.seeds().get(si);
                 GenerationOptions o = base.withPrompt(c.prompt()).withSeed(seed).withBatch(1);
-                RouterMapCapture router = new RouterMapCapture();
-                Conditioning.Moa cond = new Conditioning.Moa(subjects, mode, strength).withKeepBackground(keepBackground);
                 RgbImage prior;
                 RgbImage moa;
-                if (keepBackground) {   // anchored to the prior's own trajectory: computed together
+                RouterMaps routerMaps;
+                if (batched == null) {   // anchored to the prior's own trajectory: computed together, seed by seed
+                    RouterMapCapture router = new RouterMapCapture();
                     DiffusionPipeline.PriorComparison pc = pipeline.generateWithPrior(o, cond, router);
                     prior = pc.prior().image(0);
                     moa = pc.personalized().image(0);
+                    routerMaps = router.maps().isEmpty() ? null : router.maps().get(0);
                 } else {
-                    prior = priorCache.get(c.prompt() + "\n" + seed);
-                    if (prior == null) {
-                        prior = pipeline.generate(o, cond.withMode(MoaMode.PRIOR)).image(0);
-                        priorCache.put(c.prompt() + "\n" + seed, prior);
-                    }
-                    moa = pipeline.generate(o, cond, router).image(0);
+                    prior = batched.priors().get(si);
+                    moa = batched.moa().get(si);
+                    routerMaps = batched.router().get(si);
                 }
                 List<SubjectRegion> rp = SubjectRegion.findAll(prior, sceneModel, objects.size());
                 List<SubjectRegion> rm = SubjectRegion.findAll(moa, sceneModel, objects.size());
@@ -214,8 +215,8 @@ public final class Evaluation {
                 for (int j : at) {
                     mine.add(rm.get(j));
                 }
-                RouterShare share = router.maps().isEmpty() ? RouterShare.NONE
-                        : RouterShare.of(router.maps().get(0), SubjectRegion.union(mine, px), SubjectRegion.union(rm, px),
+                RouterShare share = routerMaps == null ? RouterShare.NONE
+                        : RouterShare.of(routerMaps, SubjectRegion.union(mine, px), SubjectRegion.union(rm, px),
                                 moa.width(), moa.height());
                 String who = c.identity();
                 JsonObject row = new JsonObject();
@@ -301,6 +302,67 @@ public final class Evaluation {
         Map<String, Figure> figures = Figure.buildAll(f);
         figures.values().removeIf(x -> x.images() == 0);
         return new Report(figures, rows);
+    }
+
+    /** A case's images at all its seeds: priors, MoA images and router maps, in seed order. */
+    private record Batched(List<RgbImage> priors, List<RgbImage> moa, List<RouterMaps> router) {}
+
+    /**
+     * Every seed of a case in as few generations as possible: consecutive seeds run as one batch (image i at seed
+     * first + i, as single runs would; small models are bound by per-call overhead, so this is several times faster),
+     * others one by one. Priors come from the shared cache when every seed is there.
+     */
+    private Batched batched(EvalCase c, Conditioning.Moa cond) {
+        List<RgbImage> priors = new ArrayList<>(), moa = new ArrayList<>();
+        List<RouterMaps> router = new ArrayList<>();
+        for (List<Long> run : consecutiveRuns(c.seeds())) {
+            GenerationOptions o = base.withPrompt(c.prompt()).withSeed(run.get(0)).withBatch(run.size());
+            List<RgbImage> cached = new ArrayList<>();
+            for (long seed : run) {
+                RgbImage p = priorCache.get(priorKey(c.prompt(), seed, run.size()));
+                if (p != null) {
+                    cached.add(p);
+                }
+            }
+            if (cached.size() < run.size()) {
+                cached.clear();
+                GenerationResult r = pipeline.generate(o, cond.withMode(MoaMode.PRIOR));
+                for (int i = 0; i < run.size(); i++) {
+                    cached.add(r.image(i));
+                    priorCache.put(priorKey(c.prompt(), run.get(i), run.size()), r.image(i));
+                }
+            }
+            priors.addAll(cached);
+            RouterMapCapture capture = new RouterMapCapture();
+            GenerationResult r = pipeline.generate(o, cond, capture);
+            for (int i = 0; i < run.size(); i++) {
+                moa.add(r.image(i));
+                router.add(capture.maps().isEmpty() ? null : capture.maps().get(i));
+            }
+        }
+        return new Batched(priors, moa, router);
+    }
+
+    /** Priors are keyed by prompt, seed and the batch they were made in (a batch blocks the arithmetic otherwise). */
+    private static String priorKey(String prompt, long seed, int batch) {
+        return prompt + "\n" + seed + "\n" + batch;
+    }
+
+    /** The seeds cut into runs of consecutive values, at most 8 long, in order. */
+    static List<List<Long>> consecutiveRuns(List<Long> seeds) {
+        List<List<Long>> out = new ArrayList<>();
+        List<Long> cur = new ArrayList<>();
+        for (long s : seeds) {
+            if (!cur.isEmpty() && (s != cur.get(cur.size() - 1) + 1 || cur.size() == 8)) {
+                out.add(cur);
+                cur = new ArrayList<>();
+            }
+            cur.add(s);
+        }
+        if (!cur.isEmpty()) {
+            out.add(cur);
+        }
+        return out;
     }
 
     private static double colourError(SubjectRegion r, EvalCase.Subject t) {
@@ -427,8 +489,15 @@ public final class Evaluation {
     private void priorOnly(EvalCase c, Scene scene, SceneModel sceneModel, EvalCase.Subject truth, RgbImage reference,
             Map<String, Figure.Builder> f, JsonArray rows, Path sheets) throws IOException {
         Sheet sheet = new Sheet().columnTitles("reference", "prior", "subject region");
+        Map<Long, RgbImage> images = new java.util.HashMap<>();
+        for (List<Long> run : consecutiveRuns(c.seeds())) {   // batched as the MoA evaluation's priors are
+            GenerationResult r = pipeline.generate(base.withPrompt(c.prompt()).withSeed(run.get(0)).withBatch(run.size()));
+            for (int i = 0; i < run.size(); i++) {
+                images.put(run.get(i), r.image(i));
+            }
+        }
         for (long seed : c.seeds()) {
-            RgbImage prior = pipeline.generate(base.withPrompt(c.prompt()).withSeed(seed).withBatch(1)).image(0);
+            RgbImage prior = images.get(seed);
             List<SubjectRegion> rp = SubjectRegion.findAll(prior, sceneModel, c.objectWords().size());
             Look lp = look(prior, rp, c.objectWords().indexOf(truth.word()), SubjectRegion.union(rp, prior.width()
                     * prior.height()), sceneModel, scene, truth);

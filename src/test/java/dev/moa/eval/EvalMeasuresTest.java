@@ -194,6 +194,17 @@ class EvalMeasuresTest {
     }
 
     @Test
+    void seedsRunInBatchesOfConsecutiveValues() {
+        assertEquals(List.of(List.of(5L, 6L, 7L), List.of(9L), List.of(3L, 4L)),
+                Evaluation.consecutiveRuns(List.of(5L, 6L, 7L, 9L, 3L, 4L)));
+        List<Long> ten = new java.util.ArrayList<>();
+        for (long i = 0; i < 10; i++) {
+            ten.add(i);
+        }
+        assertEquals(List.of(ten.subList(0, 8), ten.subList(8, 10)), Evaluation.consecutiveRuns(ten), "at most 8 per batch");
+    }
+
+    @Test
     void spearmanOnRanksWithTies() {
         double[] t = {0, 1, 2, 3, 4};
         assertEquals(1, Ranks.spearman(t, new double[] {1, 5, 9, 30, 31}), 1e-12, "monotone, not linear: still 1");
