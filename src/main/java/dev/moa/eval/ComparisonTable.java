@@ -19,6 +19,7 @@ public final class ComparisonTable {
             "subject found, MoA", "background change", "router inside / outside, MoA",
             "swap: background change between references", "two subjects: colour error, MoA", "two subjects: binding, MoA",
             "two subjects: leak, MoA", "two subjects: class correct, MoA", "two subjects: both found, MoA",
+            "two subjects: both found and bound, MoA",
             "two subjects: background change", Evaluation.MORPH_RHO_A, Evaluation.MORPH_RHO_B);
 
     private ComparisonTable() {}

@@ -101,7 +101,7 @@ public final class Evaluation {
             "swap: background change between references",
             "two subjects: colour error, MoA", "two subjects: colour error, prior", "two subjects: binding, MoA",
             "two subjects: binding, prior", "two subjects: leak, MoA", "two subjects: class correct, MoA",
-            "two subjects: both found, MoA", "two subjects: background change",
+            "two subjects: both found, MoA", "two subjects: both found and bound, MoA", "two subjects: background change",
             "two subjects: router inside / outside, MoA",
             MORPH_RHO_A, MORPH_RHO_B, "morph: end frames found");
 
@@ -259,7 +259,12 @@ public final class Evaluation {
                         ceiling(c, scene, seed, sceneModel, truth, f);
                     }
                 } else {
-                    boolean allFound = true;
+                    boolean allFound = true, allFoundPrior = true;
+                    for (int j : at) {
+                        allFound &= rm.get(j).found();
+                        allFoundPrior &= rp.get(j).found();
+                    }
+                    boolean allBound = allFound;
                     for (int j = 0; j < at.length; j++) {
                         EvalCase.Subject t = c.subjects().get(j);
                         EvalCase.Subject other = c.subjects().get(j == 0 ? 1 : 0);
@@ -267,11 +272,12 @@ public final class Evaluation {
                         SubjectRegion q = rp.get(at[j]);
                         double own = colourError(r, t), leak = colourError(r, other);
                         double ownPrior = colourError(q, t), leakPrior = colourError(q, other);
-                        allFound &= r.found();
                         f.get("two subjects: colour error, MoA").add(who, own);
                         f.get("two subjects: colour error, prior").add(who, ownPrior);
-                        f.get("two subjects: binding, MoA").add(who, r.found() ? own < leak ? 1 : 0 : 0);
-                        f.get("two subjects: binding, prior").add(who, q.found() ? ownPrior < leakPrior ? 1 : 0 : 0);
+                        // binding among images where every subject was found (a missing one is "both found"'s)
+                        f.get("two subjects: binding, MoA").add(who, allFound ? own < leak ? 1 : 0 : Double.NaN);
+                        f.get("two subjects: binding, prior").add(who, allFoundPrior ? ownPrior < leakPrior ? 1 : 0 : Double.NaN);
+                        allBound &= allFound && own < leak;
                         f.get("two subjects: leak, MoA").add(who, leak);
                         ToyProbe.Reading read = probe.read(r);
                         f.get("two subjects: class correct, MoA").add(who,
@@ -280,6 +286,7 @@ public final class Evaluation {
                         row.addProperty("leak_moa_" + j, leak);
                         row.addProperty("colour_error_prior_" + j, ownPrior);
                     }
+                    f.get("two subjects: both found and bound, MoA").add(who, allBound ? 1 : 0);
                     f.get("two subjects: both found, MoA").add(who, allFound ? 1 : 0);
                     f.get("two subjects: background change").add(who, bg);
                     f.get("two subjects: router inside / outside, MoA").add(who, share.inside() / share.outside());

@@ -125,7 +125,8 @@ class EvalCommandTest {
                 "--probe-pictures", "200", "-q");
         assertEquals(0, r.code(), r.toString());
         JsonObject figures = Json.read(out.resolve("figures.json")).getAsJsonObject("figures");
-        assertEquals(2, figures.getAsJsonObject("two subjects: binding, MoA").get("images").getAsInt(), "each of two subjects");
+        assertEquals(2, figures.getAsJsonObject("two subjects: class correct, MoA").get("images").getAsInt(), "each of two subjects");
+        assertEquals(1, figures.getAsJsonObject("two subjects: both found and bound, MoA").get("images").getAsInt(), "per image");
         assertEquals(1, figures.getAsJsonObject("two subjects: background change").get("images").getAsInt());
         assertTrue(figures.has("morph: end frames found") && figures.has("background change"), figures.keySet().toString());
         assertTrue(Files.exists(out.resolve("figures-alone.json")));
