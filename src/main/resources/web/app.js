@@ -297,7 +297,7 @@
       hint.dataset.kind = h.kind;
     };
     const input = el('input', {
-      type: 'text', class: 'subject-word', value: s.word, placeholder: 'word, e.g. man', autocomplete: 'off',
+      type: 'text', class: 'subject-word', value: s.word, placeholder: 'word, e.g. heart', autocomplete: 'off',
       spellcheck: 'false', 'aria-label': 'word for ' + s.name,
       oninput: (e) => {
         s.word = e.target.value;
