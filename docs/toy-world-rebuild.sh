@@ -102,3 +102,36 @@ MOA_STEPS="${MOA_STEPS:-1500}"
 # ./moa convert --input "$BASE" --output models/toy-world
 # mkdir -p "$RUNS/moa-final" && cp "$RUNS/moa/"{moa_config.json,moa.safetensors} "$RUNS/moa-final/"
 # ./moa convert --input "$RUNS/moa-final" --output models/toy-world-moa
+
+# ---------------------------------------------------------------------------------------------------------------
+# Part 2 (issue 11, first pass; its gates are not met yet, so nothing below is shipped): the full world, where a
+# picture holds 1-3 subjects. Set FULL=1 to run it after the stages above.
+if [ "${FULL:-0}" = 1 ]; then
+  # 8. the UNet fine-tuned on the full world (3000 x 16, ~51 min on one thread beside other work)
+  done_ "$RUNS/unet-full/checkpoints/step-0003000/trainer_state.json" || ./moa train-unet --output "$RUNS/unet-full" \
+    --vae "$BASE/vae" --text-encoder "$BASE/text_encoder" --init "$BASE/unet" --world-subjects 3 --description-prob 0.5 \
+    --steps 3000 --batch 16 --lr 4e-4 --warmup 100 --save-every 100 --keep 2 --sample-every 500 --seed 3 --threads 2 \
+    $(resume "$RUNS/unet-full")
+  FULL_BASE="$RUNS/toy-world-full"
+  if [ ! -d "$FULL_BASE" ]; then
+    cp -r "$BASE" "$FULL_BASE.partial" && rm -rf "$FULL_BASE.partial/unet" && cp -r "$RUNS/unet-full/unet" "$FULL_BASE.partial/unet"
+    mv "$FULL_BASE.partial" "$FULL_BASE"
+  fi
+  # 9. MoA and the two trained ablations: same data, steps and seed (1500 x 8 at 64 px, ~11-16 min each on one thread)
+  full_moa() {
+    local N=$1; shift
+    ./moa train --base "$FULL_BASE" --image-encoder "$FULL_BASE/image_encoder" --data toy-world --world-subjects 3 \
+      --output "$RUNS/$N" --steps 1500 --batch 8 --resolution 64 --lr 1e-3 --lr-router 3e-3 --warmup 50 --save-every 100 \
+      --keep 2 --validate-every 500 --seed 0 --threads 1 $(resume "$RUNS/$N") "$@"
+  }
+  [ -f "$RUNS/moa-full/moa.safetensors" ] || full_moa moa-full --router-loss-warmup 400 &
+  # (a resumed run keeps its checkpoint's loss weights and refuses the flag)
+  [ -f "$RUNS/moa-full-norouter/moa.safetensors" ] || full_moa moa-full-norouter --router-loss-warmup 400 \
+    $([ -d "$RUNS/moa-full-norouter/checkpoints" ] || echo --router-loss-weight 0) &
+  wait
+  [ -f "$RUNS/moa-full-personal/moa.safetensors" ] || full_moa moa-full-personal --route personal
+  # 10. the table with issue 11's gates (eval/toy-full/quick.jsonl is a 30-case slice for quick checks)
+  ./moa eval --model "$FULL_BASE" --moa "$RUNS/moa-full" --compare no-router-loss="$RUNS/moa-full-norouter" \
+    --compare personalized-only="$RUNS/moa-full-personal:personal" --cases eval/toy-full/cases.jsonl \
+    --output "$RUNS/table"
+fi
