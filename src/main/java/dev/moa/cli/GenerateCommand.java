@@ -136,13 +136,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (words.isEmpty()) {
             return TOY_PROMPT;
         }
-        StringBuilder sb = new StringBuilder("a photo of ");
-        int i = 0;
-        for (String w : words) {
-            sb.append(i == 0 ? "" : i == words.size() - 1 ? " and " : ", ").append("a ").append(w);
-            i++;
-        }
-        return sb.append(" on a beach").toString();
+        return "a photo of " + dev.moa.toy.ToyWorld.enumerate(words.stream().map(w -> "a " + w).toList()) + " on a beach";
     }
 
     private GenerationObserver progress() {

@@ -40,11 +40,7 @@ public final class ToyCases {
         for (int i = 0; i < identities; i++) {
             ToyIdentity id = training ? world.trainingIdentity(i) : world.heldOutIdentity(i);
             String name = String.format(Locale.ROOT, training ? "t%03d" : "h%03d", i);
-            PngWriter.write(dir.resolve("refs/" + name + ".png"), world.reference(id, 5_000_000 + i).image());
-            boolean two = id.pattern() != ToyPattern.PLAIN;
-            EvalCase.Subject s = new EvalCase.Subject(id.classWord(), "refs/" + name + ".png",
-                    id.shape().name().toLowerCase(Locale.ROOT), id.pattern().name().toLowerCase(Locale.ROOT),
-                    hex(id.primary().rgb()), two ? hex(id.secondary().rgb()) : null);
+            EvalCase.Subject s = subject(dir, world, id, name, 5_000_000 + i);
             for (Scene scene : ToyWorld.SCENES) {
                 List<Long> ss = new ArrayList<>();
                 for (int k = 0; k < seeds; k++) {

@@ -68,9 +68,12 @@ public final class ToyProbe {
             RgbImage img = i % 2 == 1 ? blur(p.image()) : p.image();
             // several subjects: the keyed blobs left to right are the parts in order (as the evaluation reads them)
             List<SubjectRegion> rs = SubjectRegion.findAll(img, scenes.get(p.scene()), p.parts().size());
+            if (rs.size() > 1 && !rs.get(rs.size() - 1).found()) {
+                continue;   // fewer blobs than subjects: the order no longer says which is which
+            }
             for (int k = 0; k < rs.size(); k++) {
                 SubjectRegion r = rs.get(k);
-                if (!r.found() || (rs.size() > 1 && !rs.get(rs.size() - 1).found())) {
+                if (!r.found()) {
                     continue;
                 }
                 ToyIdentity id = p.parts().get(k).identity();

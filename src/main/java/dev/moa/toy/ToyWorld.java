@@ -184,14 +184,9 @@ public final class ToyWorld {
             placed.add(new Placement(ids.get(i), cx[i], cy[i], radius[i], Math.toRadians(r.uniform(-30, 30))));
         }
         double light = r.uniform(0, 2 * Math.PI);
-        StringBuilder caption = new StringBuilder("a photo of ");
-        StringBuilder description = new StringBuilder();
-        for (int i = 0; i < k; i++) {
-            String sep = i == 0 ? "" : i == k - 1 ? " and " : ", ";
-            caption.append(sep).append("a ").append(placed.get(i).identity().classWord());
-            description.append(sep).append(placed.get(i).identity().description());
-        }
-        return compose(bg, placed, scene, light, r, caption + " " + scene.phrase, description + " " + scene.phrase);
+        List<ToyIdentity> inOrder = placed.stream().map(Placement::identity).toList();
+        return compose(bg, placed, scene, light, r, captionFor(inOrder.stream().map(ToyIdentity::shape).toList(), scene),
+                enumerate(inOrder.stream().map(ToyIdentity::description).toList()) + " " + scene.phrase);
     }
 
     /**
@@ -221,11 +216,16 @@ public final class ToyWorld {
 
     /** The caption for several class words on a scene, named in the given order. */
     public static String captionFor(List<Shape> shapes, Scene scene) {
-        StringBuilder caption = new StringBuilder("a photo of ");
-        for (int i = 0; i < shapes.size(); i++) {
-            caption.append(i == 0 ? "" : i == shapes.size() - 1 ? " and " : ", ").append("a ").append(shapes.get(i).word());
+        return "a photo of " + enumerate(shapes.stream().map(s -> "a " + s.word()).toList()) + " " + scene.phrase;
+    }
+
+    /** Phrases as the captions list them: "a disc", "a disc and a star", "a disc, a star and a heart". */
+    public static String enumerate(List<String> phrases) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < phrases.size(); i++) {
+            sb.append(i == 0 ? "" : i == phrases.size() - 1 ? " and " : ", ").append(phrases.get(i));
         }
-        return caption + " " + scene.phrase;
+        return sb.toString();
     }
 
     /** {@code id} on the {@code index}-th scene draw (scene, placement, lighting). */
